@@ -1,0 +1,6 @@
+export * from "./accounts.ts";
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./money.ts";
+export * from "./pagination.ts";
+export * from "./validation.ts";

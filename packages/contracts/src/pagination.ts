@@ -1,0 +1,43 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { AppError } from "./errors.ts";
+
+export const MAX_PAGE_LIMIT = 100;
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, examples: [20] })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from a previous page's nextCursor" })),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: "null on the last page" }),
+  });
+}
+
+/** Cursors are opaque to clients: base64url of a small JSON position (sort key + id tie-breaker). */
+export function encodeCursor(position: Record<string, string | number>): string {
+  return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): Record<string, string | number> {
+  try {
+    const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const value: unknown = JSON.parse(json);
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, string | number>;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new AppError("BAD_REQUEST", "cursor is not a cursor this API issued", [{ path: "/cursor", message: "invalid cursor" }]);
+}
+
+/** Given limit+1 rows, returns the page and the cursor of the next one. */
+export function toPage<R, V>(rows: R[], limit: number, view: (row: R) => V, position: (row: R) => Record<string, string | number>) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(view),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null,
+  };
+}

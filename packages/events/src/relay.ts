@@ -1,0 +1,178 @@
+import { type Database, schema } from "@bazaar/db";
+import { and, asc, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { envelopeFromRow } from "./outbox.ts";
+import type { EventTransport } from "./transports.ts";
+
+export interface RelayOptions {
+  clock?: () => number;
+  batchSize?: number;
+  /** How long a claimed batch stays ours; a relay that dies simply lets it run out. */
+  leaseMs?: number;
+  /** Deliveries tried before an event moves to the dead-letter table. */
+  maxAttempts?: number;
+  pollIntervalMs?: number;
+  backoffMs?: (attempts: number) => number;
+  onError?: (error: unknown) => void;
+}
+
+export interface RelayRun {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+export const defaultBackoff = (attempts: number) => Math.min(60_000, 250 * 2 ** (attempts - 1));
+
+type OutboxRow = typeof schema.outboxEvent.$inferSelect;
+
+/**
+ * Moves outbox rows to a transport: claim a batch with a lease (one UPDATE…RETURNING),
+ * deliver, then mark delivered or schedule a retry with backoff, dead-lettering after
+ * `maxAttempts`. At-least-once: a crash between delivery and marking redelivers, and
+ * consumers dedupe on the event id.
+ */
+export class OutboxRelay {
+  private readonly clock: () => number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly pollIntervalMs: number;
+  private readonly backoffMs: (attempts: number) => number;
+  private readonly onError: (error: unknown) => void;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private kicked = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly transport: EventTransport,
+    options: RelayOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.batchSize = options.batchSize ?? 100;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.backoffMs = options.backoffMs ?? defaultBackoff;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Claims and delivers at most one batch. */
+  async runOnce(): Promise<RelayRun> {
+    const now = this.clock();
+    const rows = await this.claim(now);
+    const run: RelayRun = { claimed: rows.length, delivered: 0, retried: 0, dead: 0 };
+    if (!rows.length) return run;
+
+    let failed: Map<string, string>;
+    try {
+      failed = await this.transport.deliver(rows.map(envelopeFromRow));
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      failed = new Map(rows.map((r) => [r.id, why]));
+    }
+
+    const deliveredIds = rows.filter((r) => !failed.has(r.id)).map((r) => r.id);
+    const { db } = this.database;
+    const doneAt = this.clock();
+    const statements = [];
+    if (deliveredIds.length) {
+      statements.push(db.update(schema.outboxEvent).set({ deliveredAt: doneAt, leaseUntil: null }).where(inArray(schema.outboxEvent.id, deliveredIds)));
+    }
+    for (const row of rows.filter((r) => failed.has(r.id))) {
+      const attempts = row.attempts + 1;
+      const lastError = (failed.get(row.id) ?? "").slice(0, 1000);
+      if (attempts >= this.maxAttempts) {
+        statements.push(db.insert(schema.deadLetterEvent).values({ ...pick(row), attempts, lastError, deadAt: doneAt }));
+        statements.push(db.delete(schema.outboxEvent).where(sql`${schema.outboxEvent.id} = ${row.id}`));
+        run.dead++;
+      } else {
+        statements.push(
+          db
+            .update(schema.outboxEvent)
+            .set({ attempts, lastError, leaseUntil: null, availableAt: doneAt + this.backoffMs(attempts) })
+            .where(sql`${schema.outboxEvent.id} = ${row.id}`),
+        );
+        run.retried++;
+      }
+    }
+    const [first, ...rest] = statements;
+    if (first) await this.database.batch([first, ...rest]);
+    run.delivered = deliveredIds.length;
+    return run;
+  }
+
+  /** Delivers until nothing is deliverable now (or the deadline passes); used on shutdown and in tests. */
+  async flush(deadlineMs = 5_000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    await this.running;
+    while (Date.now() < until) {
+      const run = await this.runOnce();
+      if (run.claimed === 0 || run.delivered + run.dead === 0) return;
+    }
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Asks for a run soon (after a write that added events) instead of waiting for the next poll. */
+  kick(): void {
+    if (!this.started) return;
+    this.kicked = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kicked = false;
+      this.running = this.runOnce()
+        .then((run) => run.claimed === this.batchSize)
+        .catch((error) => {
+          this.onError(error);
+          return false;
+        })
+        .then((more) => {
+          if (this.started && !this.timer) this.schedule(more || this.kicked ? 0 : this.pollIntervalMs);
+        });
+    }, delayMs);
+  }
+
+  private async claim(now: number): Promise<OutboxRow[]> {
+    const { outboxEvent: o } = schema;
+    return this.database
+      .write((db) => {
+        const due = db
+          .select({ id: o.id })
+          .from(o)
+          .where(and(isNull(o.deliveredAt), lte(o.availableAt, now), or(isNull(o.leaseUntil), lte(o.leaseUntil, now))))
+          .orderBy(asc(o.id))
+          .limit(this.batchSize);
+        return db
+          .update(o)
+          .set({ leaseUntil: now + this.leaseMs })
+          .where(inArray(o.id, due))
+          .returning();
+      })
+      .then((rows) => rows.sort((a, b) => (a.id < b.id ? -1 : 1)));
+  }
+}
+
+function pick(row: OutboxRow) {
+  return { id: row.id, type: row.type, version: row.version, payload: row.payload, requestId: row.requestId, occurredAt: row.occurredAt };
+}

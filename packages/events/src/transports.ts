@@ -1,0 +1,81 @@
+import { EVENTS_SECRET_HEADER, type EventEnvelope } from "./envelope.ts";
+import type { EventBus } from "./event-bus.ts";
+
+/** Where the relay sends outbox events. Returns the ids that failed, with why; throwing fails them all. */
+export interface EventTransport {
+  readonly name: string;
+  deliver(events: EventEnvelope[]): Promise<Map<string, string>>;
+}
+
+/** Embedded default and tests: straight to this process's subscribers. */
+export class InProcessTransport implements EventTransport {
+  readonly name = "inprocess";
+  constructor(private readonly bus: EventBus) {}
+
+  async deliver(events: EventEnvelope[]): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    for (const event of events) {
+      try {
+        await this.bus.dispatch(event);
+      } catch (error) {
+        failed.set(event.id, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return failed;
+  }
+}
+
+/** Development: POSTs batches to the edge Worker's dev ingest endpoint, which puts them on its local queue. */
+export class EdgeIngestTransport implements EventTransport {
+  readonly name = "edge";
+  constructor(
+    private readonly edgeUrl: string,
+    private readonly secret: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async deliver(events: EventEnvelope[]): Promise<Map<string, string>> {
+    const response = await this.fetchImpl(new URL("/edge/dev/events", this.edgeUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json", [EVENTS_SECRET_HEADER]: this.secret },
+      body: JSON.stringify({ events }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`edge ingest answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    return new Map();
+  }
+}
+
+export interface CloudflareQueuesConfig {
+  accountId: string;
+  queueId: string;
+  apiToken: string;
+  /** Overridable so tests can point the real wire format at a local endpoint. */
+  apiBase?: string;
+}
+
+/** Production: Cloudflare Queues' HTTP publish API (the token needs Queues Edit). */
+export class CloudflareQueuesTransport implements EventTransport {
+  readonly name = "cloudflare";
+  constructor(
+    private readonly config: CloudflareQueuesConfig,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async deliver(events: EventEnvelope[]): Promise<Map<string, string>> {
+    const base = this.config.apiBase ?? "https://api.cloudflare.com/client/v4";
+    const url = `${base}/accounts/${this.config.accountId}/queues/${this.config.queueId}/messages/batch`;
+    const response = await this.fetchImpl(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.config.apiToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ messages: events.map((body) => ({ body, content_type: "json" })) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const answer = (await response.json().catch(() => null)) as { success?: boolean; errors?: { message?: string }[] } | null;
+    if (!response.ok || !answer?.success) {
+      const why = answer?.errors?.map((e) => e.message).join("; ") || `HTTP ${response.status}`;
+      throw new Error(`Cloudflare Queues refused the batch: ${why}`);
+    }
+    return new Map();
+  }
+}
