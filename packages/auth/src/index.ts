@@ -99,3 +99,12 @@ export async function verifyAccessToken(token: string, keys: KeyResolver, nowMs:
     throw new InvalidTokenError(error instanceof Error ? error.message : "invalid token");
   }
 }
+
+/** Compares secrets without leaking, through timing, how much of a guess was right. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

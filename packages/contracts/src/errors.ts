@@ -62,7 +62,19 @@ export const Problem = Type.Object(
     requestId: Type.Optional(Type.String({ examples: ["req_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] })),
     errors: Type.Optional(Type.Array(FieldError)),
   },
-  { $id: "Problem", description: "RFC 9457 problem details" },
+  {
+    $id: "Problem",
+    description: "RFC 9457 problem details",
+    example: {
+      type: "https://bazaar.dev/problems/validation-failed",
+      title: "Validation failed",
+      status: 422,
+      detail: "/email: must be a valid email address",
+      code: "VALIDATION_FAILED",
+      requestId: "req_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
+      errors: [{ path: "/email", message: "must be a valid email address" }],
+    },
+  },
 );
 export type Problem = Static<typeof Problem>;
 

@@ -1,13 +1,17 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { ResultSet } from "@libsql/client";
 import { type Client, createClient } from "@libsql/client";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema/index.ts";
 import { retryBusy, WriteLane } from "./write-lane.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either the database or an open transaction: what repo functions that may run inside one accept. */
+export type Queryable = BaseSQLiteDatabase<"async", ResultSet, typeof schema>;
 export type Statement = BatchItem<"sqlite">;
 export type Statements = readonly [Statement, ...Statement[]];
 

@@ -54,17 +54,17 @@ export class EventBus {
   /** Runs every subscriber of the event once; throws if any fails (the transport retries, dedupe skips the rest). */
   async dispatch(event: EventEnvelope): Promise<DispatchResult> {
     const result: DispatchResult = { handled: 0, skipped: 0 };
-    const failures: unknown[] = [];
+    const failures: string[] = [];
     for (const subscription of this.subscriptions.get(event.type) ?? []) {
       try {
         const outcome = await this.consume(subscription, event);
         result[outcome]++;
         for (const listener of this.listeners) listener(event, outcome, subscription.consumer);
       } catch (error) {
-        failures.push(error);
+        failures.push(`${subscription.consumer}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    if (failures.length) throw new AggregateError(failures, `${failures.length} consumer(s) of ${event.type} ${event.id} failed`);
+    if (failures.length) throw new Error(`${event.type} ${event.id} failed in ${failures.join("; ")}`);
     return result;
   }
 

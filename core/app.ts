@@ -1,0 +1,61 @@
+import { swagger } from "@elysiajs/swagger";
+import { type AnyElysia, Elysia } from "elysia";
+import { accountsModule } from "./accounts/index.ts";
+import type { ServiceName } from "./config.ts";
+import { bodyGuard } from "./http/body-guard.ts";
+import { problemHandler } from "./http/problem.ts";
+import { requestContext } from "./http/request-context.ts";
+import type { Deps } from "./platform/deps.ts";
+import { Readiness } from "./platform/readiness.ts";
+import { platformRoutes } from "./platform/routes.ts";
+
+/** Each service's plugin by name; SERVICES picks which this process serves. */
+const SERVICES: Record<ServiceName, (deps: Deps) => { routes: AnyElysia }> = {
+  accounts: accountsModule,
+};
+
+/** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
+export function createApp(deps: Deps) {
+  const readiness = new Readiness(deps.database, deps.clock);
+  deps.bus.onConsumed((event, outcome) => deps.metrics.eventsConsumed.inc({ type: event.type, outcome }));
+  deps.metrics.gauge("bazaar_outbox_pending", "Outbox events not yet delivered", async () => {
+    const result = await deps.database.client.execute("SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL");
+    return Number(result.rows[0]?.[0]);
+  });
+  deps.metrics.gauge("bazaar_events_dead_letters", "Events that exhausted their retries", async () => {
+    const result = await deps.database.client.execute("SELECT count(*) FROM dead_letter_event");
+    return Number(result.rows[0]?.[0]);
+  });
+
+  const app = new Elysia({ name: "bazaar-core" })
+    .use(requestContext(deps))
+    .use(problemHandler(deps.log))
+    .use(bodyGuard(deps.config.maxBodyBytes))
+    .use(
+      swagger({
+        path: "/docs",
+        specPath: "/docs/json",
+        provider: "swagger-ui",
+        exclude: ["/docs", "/docs/json"],
+        documentation: {
+          info: {
+            title: "Bazaar API",
+            version: "0.1.0",
+            description: "The Bazaar marketplace core. Errors are application/problem+json (RFC 9457) with a stable `code` and per-field `errors`.",
+          },
+          tags: [
+            { name: "auth", description: "Sign-up, sign-in, tokens, the current user" },
+            { name: "platform", description: "Health, readiness, metrics" },
+            { name: "internal", description: "Service-to-service; not for clients" },
+          ],
+          components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+        },
+      }),
+    )
+    .use(platformRoutes(deps, readiness));
+
+  for (const name of deps.config.services) app.use(SERVICES[name](deps).routes);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

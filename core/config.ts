@@ -1,0 +1,170 @@
+import type { JWK } from "jose";
+
+export const SERVICE_NAMES = ["accounts"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export type EventsConfig =
+  | { transport: "inprocess" }
+  | { transport: "edge"; edgeUrl: string; secret: string }
+  | { transport: "cloudflare"; accountId: string; queueId: string; apiToken: string; apiBase?: string };
+
+export interface Config {
+  env: "development" | "test" | "production";
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databaseAuthToken?: string;
+  signingKey: JWK;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  /** argon2id memory cost in KiB; Bun's default (64 MiB) unless lowered for tests. */
+  passwordHashMemoryKib: number;
+  maxBodyBytes: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  services: ServiceName[];
+  events: EventsConfig;
+  /** Shared secret the edge presents on POST /internal/events; unset disables that route. */
+  eventsSecret?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates every variable at once; a bad or missing one stops the boot, all named together. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const appEnv = read.oneOf("BAZAAR_ENV", ["development", "test", "production"] as const, "development");
+  const services = read.list("SERVICES", SERVICE_NAMES);
+  const transport = read.oneOf("EVENTS_TRANSPORT", ["inprocess", "edge", "cloudflare"] as const, "inprocess");
+  let events: EventsConfig = { transport: "inprocess" };
+  if (transport === "edge") {
+    events = { transport, edgeUrl: read.url("EVENTS_EDGE_URL", "http://127.0.0.1:8787"), secret: read.secret("EVENTS_SECRET") };
+  } else if (transport === "cloudflare") {
+    events = {
+      transport,
+      accountId: read.required("CLOUDFLARE_ACCOUNT_ID"),
+      queueId: read.required("CLOUDFLARE_QUEUE_ID"),
+      apiToken: read.required("CLOUDFLARE_API_TOKEN"),
+    };
+    const apiBase = read.optional("CLOUDFLARE_API_BASE");
+    if (apiBase) events.apiBase = apiBase;
+  }
+  const eventsSecret = env.EVENTS_SECRET ? read.secret("EVENTS_SECRET") : undefined;
+  const databaseUrl = read.databaseUrl("DATABASE_URL", "file:data/bazaar.db");
+  const databaseAuthToken = read.optional("DATABASE_AUTH_TOKEN");
+  if (databaseUrl.startsWith("libsql://") && !databaseAuthToken) problems.push("DATABASE_AUTH_TOKEN: required for a libsql:// (Turso) DATABASE_URL");
+
+  const config: Config = {
+    env: appEnv,
+    host: read.optional("HOST") ?? "127.0.0.1",
+    port: read.int("PORT", 3000, 0, 65535),
+    databaseUrl,
+    signingKey: read.jwk("AUTH_SIGNING_KEY"),
+    accessTokenTtlSeconds: read.int("ACCESS_TOKEN_TTL_SECONDS", 900, 1, 86_400),
+    refreshTokenTtlDays: read.int("REFRESH_TOKEN_TTL_DAYS", 30, 1, 365),
+    passwordHashMemoryKib: read.int("PASSWORD_HASH_MEMORY_KIB", 65_536, 1024, 1_048_576),
+    maxBodyBytes: read.int("MAX_BODY_BYTES", 1_048_576, 1024, 104_857_600),
+    logLevel: read.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
+    services,
+    events,
+  };
+  if (databaseAuthToken) config.databaseAuthToken = databaseAuthToken;
+  if (eventsSecret) config.eventsSecret = eventsSecret;
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (!value) this.problems.push(`${name}: required`);
+    return value ?? "";
+  }
+
+  secret(name: string): string {
+    const value = this.required(name);
+    if (value && value.length < 16) this.problems.push(`${name}: must be at least 16 characters`);
+    return value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}: must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<const T extends readonly string[]>(name: string, allowed: T, fallback: T[number]): T[number] {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name}: must be one of ${allowed.join(", ")}, got "${raw}"`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  list<const T extends readonly string[]>(name: string, allowed: T): T[number][] {
+    const raw = this.optional(name);
+    if (raw === undefined || raw === "all") return [...allowed];
+    const names = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = names.filter((n) => !allowed.includes(n));
+    if (unknown.length || !names.length)
+      this.problems.push(`${name}: unknown service(s) ${unknown.join(", ") || "(none given)"}; known: ${allowed.join(", ")}`);
+    return names.filter((n): n is T[number] => allowed.includes(n));
+  }
+
+  url(name: string, fallback: string): string {
+    const raw = this.optional(name) ?? fallback;
+    if (!URL.canParse(raw)) this.problems.push(`${name}: must be a URL, got "${raw}"`);
+    return raw;
+  }
+
+  databaseUrl(name: string, fallback: string): string {
+    const raw = this.optional(name) ?? fallback;
+    if (!/^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(raw))
+      this.problems.push(`${name}: must start with file:, libsql://, http(s):// or ws(s)://, got "${raw}"`);
+    return raw;
+  }
+
+  jwk(name: string): JWK {
+    const raw = this.optional(name);
+    if (!raw) {
+      this.problems.push(`${name}: required (an Ed25519 private JWK; \`bun run dev\` writes one to .env, \`bun scripts/generate-signing-key.ts\` prints one)`);
+      return {};
+    }
+    try {
+      const jwk = JSON.parse(raw) as JWK;
+      if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || !jwk.d || !jwk.x || !jwk.kid) throw new Error("not an Ed25519 private JWK with kid");
+      return jwk;
+    } catch (error) {
+      this.problems.push(`${name}: ${error instanceof Error ? error.message : "invalid JSON"}`);
+      return {};
+    }
+  }
+}

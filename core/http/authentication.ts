@@ -1,0 +1,25 @@
+import { InvalidTokenError, verifyAccessToken } from "@bazaar/auth";
+import { UnauthenticatedError } from "@bazaar/contracts";
+import { Elysia } from "elysia";
+import type { Actor, Deps } from "../platform/deps.ts";
+
+/** `{ auth: true }` on a route: requires a valid bearer access token and resolves `actor`. */
+export function authentication(deps: Deps) {
+  return new Elysia({ name: "authentication" }).macro({
+    auth: {
+      detail: { security: [{ bearerAuth: [] }] },
+      async resolve({ headers }): Promise<{ actor: Actor }> {
+        const header = headers.authorization ?? "";
+        const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+        if (!match?.[1]) throw new UnauthenticatedError();
+        try {
+          const claims = await verifyAccessToken(match[1], deps.keys.resolver, deps.clock());
+          return { actor: { userId: claims.sub, sessionId: claims.sid, roles: claims.roles } };
+        } catch (error) {
+          if (error instanceof InvalidTokenError) throw new UnauthenticatedError("The access token is invalid or expired");
+          throw error;
+        }
+      },
+    },
+  });
+}

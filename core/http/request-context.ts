@@ -1,0 +1,54 @@
+import { Elysia } from "elysia";
+import type { Ctx, Deps } from "../platform/deps.ts";
+
+export const REQUEST_ID_HEADER = "x-request-id";
+const INCOMING_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+interface RequestInfo {
+  id: string;
+  startedAt: number;
+}
+
+/** Set on arrival, before parsing, so even a malformed request's error carries its id. */
+const requests = new WeakMap<Request, RequestInfo>();
+
+export function requestIdOf(request: Request): string | undefined {
+  return requests.get(request)?.id;
+}
+
+/**
+ * Gives every request an id (the edge's, if it sent a sane one), echoes it, logs one
+ * JSON line per request and counts it; derives the service `ctx`.
+ */
+export function requestContext(deps: Deps) {
+  const eventsWritten = () => deps.relay?.kick();
+  return new Elysia({ name: "request-context" })
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get(REQUEST_ID_HEADER);
+      const id = incoming && INCOMING_ID.test(incoming) ? incoming : deps.ids("request");
+      requests.set(request, { id, startedAt: performance.now() });
+      set.headers[REQUEST_ID_HEADER] = id;
+    })
+    .derive({ as: "global" }, ({ request }): { ctx: Ctx } => {
+      const requestId = requestIdOf(request) ?? deps.ids("request");
+      return {
+        ctx: { database: deps.database, clock: deps.clock, ids: deps.ids, log: deps.log.child({ requestId }), requestId, eventsWritten },
+      };
+    })
+    .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+      const info = requests.get(request);
+      const status = typeof set.status === "number" ? set.status : 200;
+      const seconds = info ? (performance.now() - info.startedAt) / 1000 : 0;
+      const routeLabel = route || "unmatched";
+      deps.metrics.httpRequests.inc({ method: request.method, route: routeLabel, status: String(status) });
+      deps.metrics.httpDuration.observe({ method: request.method, route: routeLabel }, seconds);
+      deps.log.info("request", {
+        requestId: info?.id,
+        method: request.method,
+        path: new URL(request.url).pathname,
+        route: routeLabel,
+        status,
+        ms: Math.round(seconds * 100_000) / 100,
+      });
+    });
+}

@@ -1,0 +1,46 @@
+import type { KeyResolver, SigningKey } from "@bazaar/auth";
+import type { IdGenerator } from "@bazaar/contracts";
+import type { Database } from "@bazaar/db";
+import type { EventBus, OutboxRelay } from "@bazaar/events";
+import type { Config } from "../config.ts";
+import type { Logger } from "../http/logger.ts";
+import type { Metrics } from "../http/metrics.ts";
+
+export interface SigningKeys {
+  /** signs new tokens */
+  current: SigningKey;
+  /** published at /.well-known/jwks.json (current + still-valid retired keys) */
+  published: SigningKey[];
+  resolver: KeyResolver;
+}
+
+/** Everything the process builds once at boot and hands down; nothing reads env or globals after this. */
+export interface Deps {
+  config: Config;
+  database: Database;
+  clock: () => number;
+  ids: IdGenerator;
+  log: Logger;
+  metrics: Metrics;
+  bus: EventBus;
+  keys: SigningKeys;
+  /** absent in tests that drive delivery by hand */
+  relay?: OutboxRelay;
+}
+
+/** What a service verb gets per request: no Request, no env, no framework types. */
+export interface Ctx {
+  database: Database;
+  clock: () => number;
+  ids: IdGenerator;
+  log: Logger;
+  requestId: string;
+  /** tells the relay new events are waiting, so delivery doesn't wait for the next poll */
+  eventsWritten: () => void;
+}
+
+export interface Actor {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+}
