@@ -1,8 +1,9 @@
-import { swagger } from "@elysiajs/swagger";
-import { type AnyElysia, Elysia } from "elysia";
+import { openapi } from "@elysiajs/openapi";
+import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
 import type { ServiceName } from "./config.ts";
 import { bodyGuard } from "./http/body-guard.ts";
+import { plugin } from "./http/plugin.ts";
 import { problemHandler } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Deps } from "./platform/deps.ts";
@@ -16,7 +17,7 @@ const SERVICES: Record<ServiceName, (deps: Deps) => { routes: AnyElysia }> = {
 
 /** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
 export function createApp(deps: Deps) {
-  const readiness = new Readiness(deps.database, deps.clock);
+  const readiness = new Readiness(deps.database);
   deps.bus.onConsumed((event, outcome) => deps.metrics.eventsConsumed.inc({ type: event.type, outcome }));
   deps.metrics.gauge("bazaar_outbox_pending", "Outbox events not yet delivered", async () => {
     const result = await deps.database.client.execute("SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL");
@@ -27,16 +28,17 @@ export function createApp(deps: Deps) {
     return Number(result.rows[0]?.[0]);
   });
 
-  const app = new Elysia({ name: "bazaar-core" })
+  const app = plugin("bazaar-core")
     .use(requestContext(deps))
     .use(problemHandler(deps.log))
     .use(bodyGuard(deps.config.maxBodyBytes))
     .use(
-      swagger({
+      openapi({
         path: "/docs",
         specPath: "/docs/json",
         provider: "swagger-ui",
-        exclude: ["/docs", "/docs/json"],
+        // jwks.json ends in .json: without staticFile false it would be hidden as a "static file"
+        exclude: { paths: ["/docs", "/docs/json"], staticFile: false },
         documentation: {
           info: {
             title: "Bazaar API",

@@ -129,6 +129,7 @@ class Reader {
   list<const T extends readonly string[]>(name: string, allowed: T): T[number][] {
     const raw = this.optional(name);
     if (raw === undefined || raw === "all") return [...allowed];
+    if (raw === "none") return []; // platform routes and the relay only
     const names = raw
       .split(",")
       .map((s) => s.trim())

@@ -1,6 +1,6 @@
 import { Jwks, LoginBody, Problem, RefreshTokenBody, RegisterBody, TokenPair, UserView } from "@bazaar/contracts";
-import { Elysia } from "elysia";
 import { authentication } from "../http/authentication.ts";
+import { plugin } from "../http/plugin.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { AccountsService, ClientInfo } from "./service.ts";
@@ -14,7 +14,7 @@ function clientInfo(request: Request, server: { requestIP(r: Request): { address
 }
 
 export function accountsRoutes(deps: Deps, accounts: AccountsService) {
-  return new Elysia({ name: "accounts/routes" })
+  return plugin("accounts/routes")
     .use(requestContext(deps))
     .use(authentication(deps))
     .get(

@@ -1,11 +1,11 @@
 import { InvalidTokenError, verifyAccessToken } from "@bazaar/auth";
 import { UnauthenticatedError } from "@bazaar/contracts";
-import { Elysia } from "elysia";
 import type { Actor, Deps } from "../platform/deps.ts";
+import { plugin } from "./plugin.ts";
 
 /** `{ auth: true }` on a route: requires a valid bearer access token and resolves `actor`. */
 export function authentication(deps: Deps) {
-  return new Elysia({ name: "authentication" }).macro({
+  return plugin("authentication").macro({
     auth: {
       detail: { security: [{ bearerAuth: [] }] },
       async resolve({ headers }): Promise<{ actor: Actor }> {

@@ -1,5 +1,5 @@
 import { AppError, problemResponse } from "@bazaar/contracts";
-import { Elysia } from "elysia";
+import { plugin } from "./plugin.ts";
 import { requestIdOf } from "./request-context.ts";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -9,7 +9,7 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
  * this up for chunked uploads) and bodies that aren't JSON, which is all this API takes.
  */
 export function bodyGuard(maxBodyBytes: number) {
-  return new Elysia({ name: "body-guard" }).onRequest(({ request }) => {
+  return plugin("body-guard").onRequest(({ request }) => {
     if (!BODY_METHODS.has(request.method)) return;
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > maxBodyBytes) {

@@ -46,7 +46,7 @@ class Histogram {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : "";
-      BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      for (const [i, b] of BUCKETS.entries()) lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`);
       lines.push(
         `${this.name}_bucket{${sep}le="+Inf"} ${s.count}`,
         `${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}`,

@@ -1,12 +1,12 @@
 import { AppError, fieldErrors, problemResponse, ValidationError } from "@bazaar/contracts";
 import type { ValueError } from "@sinclair/typebox/value";
-import { Elysia } from "elysia";
 import type { Logger } from "./logger.ts";
+import { plugin } from "./plugin.ts";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-context.ts";
 
 /** Renders every error as application/problem+json; unknown errors become a bare 500 whose cause is only logged. */
 export function problemHandler(log: Logger) {
-  return new Elysia({ name: "problem" }).onError({ as: "global" }, ({ code, error, request }) => {
+  return plugin("problem").onError({ as: "global" }, ({ code, error, request }) => {
     const requestId = requestIdOf(request);
     const appError = toAppError(code, error, request);
     if (appError.status >= 500) log.error("request failed", { requestId, code, error });

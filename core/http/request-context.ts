@@ -1,5 +1,5 @@
-import { Elysia } from "elysia";
 import type { Ctx, Deps } from "../platform/deps.ts";
+import { plugin } from "./plugin.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,100}$/;
@@ -22,7 +22,7 @@ export function requestIdOf(request: Request): string | undefined {
  */
 export function requestContext(deps: Deps) {
   const eventsWritten = () => deps.relay?.kick();
-  return new Elysia({ name: "request-context" })
+  return plugin("request-context")
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get(REQUEST_ID_HEADER);
       const id = incoming && INCOMING_ID.test(incoming) ? incoming : deps.ids("request");

@@ -12,12 +12,10 @@ export interface ReadinessReport {
  */
 export class Readiness {
   private report: ReadinessReport = { ready: false, checks: { database: "unchecked", migrations: "unchecked" } };
-  private checkedAt = 0;
+  private checkedAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<ReadinessReport> | undefined;
 
-  constructor(
-    private readonly database: Database,
-    private readonly clock: () => number,
-  ) {}
+  constructor(private readonly database: Database) {}
 
   get ready(): boolean {
     return this.report.ready;
@@ -25,8 +23,17 @@ export class Readiness {
 
   async check(): Promise<ReadinessReport> {
     if (this.report.ready) return this.pingDatabase();
-    if (this.clock() - this.checkedAt < 1000) return this.report;
-    this.checkedAt = this.clock();
+    // concurrent callers share one check; a failed one is repeated at most once a second (wall time)
+    if (!this.inflight && performance.now() - this.checkedAt >= 1000) {
+      this.checkedAt = performance.now();
+      this.inflight = this.run().finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight ?? this.report;
+  }
+
+  private async run(): Promise<ReadinessReport> {
     const report: ReadinessReport = { ready: false, checks: { database: "ok", migrations: "ok" } };
     try {
       await this.database.client.execute("SELECT 1");

@@ -2,7 +2,7 @@ import { constantTimeEqual } from "@bazaar/auth";
 import { AppError, Problem, problemResponse } from "@bazaar/contracts";
 import { EVENTS_SECRET_HEADER, EventBatch } from "@bazaar/events";
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import { plugin } from "../http/plugin.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { Readiness } from "./readiness.ts";
@@ -21,7 +21,7 @@ const EventsIngested = Type.Object({ handled: Type.Integer(), skipped: Type.Inte
 
 /** Health, readiness, metrics and the internal event ingress: the parts of the core that are no service's. */
 export function platformRoutes(deps: Deps, readiness: Readiness) {
-  return new Elysia({ name: "platform" })
+  return plugin("platform")
     .use(requestContext(deps))
     .onRequest(async ({ request }) => {
       // an unmigrated database must not be served: everything but the probes answers 503

@@ -13,12 +13,29 @@ export const EventEnvelope = Type.Object(
     requestId: Type.Optional(Type.String({ maxLength: 100 })),
     payload: Type.Unknown(),
   },
-  { additionalProperties: false, $id: "EventEnvelope" },
+  { additionalProperties: false },
 );
 export type EventEnvelope = Static<typeof EventEnvelope>;
 
 /** A batch as POSTed to the edge's dev ingest endpoint and to the core's /internal/events. */
-export const EventBatch = Type.Object({ events: Type.Array(EventEnvelope, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+export const EventBatch = Type.Object(
+  { events: Type.Array(EventEnvelope, { minItems: 1, maxItems: 100 }) },
+  {
+    additionalProperties: false,
+    example: {
+      events: [
+        {
+          id: "evt_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
+          type: "user.registered",
+          version: 1,
+          occurredAt: "2026-11-25T06:00:00.000Z",
+          requestId: "req_01JD4M3Z8Q5V7W9X1Y2Z3A4B5D",
+          payload: { userId: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5E", email: "ada@example.com", name: "Ada Lovelace" },
+        },
+      ],
+    },
+  },
+);
 export type EventBatch = Static<typeof EventBatch>;
 
 /** Header carrying the shared secret on internal event hops (edge ↔ core). */

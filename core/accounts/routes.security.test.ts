@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { generateSigningKey, signAccessToken } from "@bazaar/auth";
+import type { Problem, TokenPair } from "@bazaar/contracts";
+import { SignJWT } from "jose";
+import { createHarness, type Harness } from "../testing/harness.ts";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(() => h.destroy());
+
+const problem = async (response: Response) => {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return (await response.json()) as Problem;
+};
+const count = async (table: string) => Number((await h.database.client.execute(`SELECT count(*) FROM ${table}`)).rows[0]?.[0]);
+const valid = { email: "eve@example.com", password: "correct horse battery", name: "Eve" };
+
+describe("bad input never gets a 500 and never writes", () => {
+  const cases: [string, Parameters<Harness["request"]>[2], number, string[]][] = [
+    ["malformed JSON", { rawBody: '{"email": "eve@example.com",' }, 400, ["/"]],
+    ["a JSON array", { body: [valid] }, 422, ["/"]],
+    ["wrong types", { body: { email: 42, password: true, name: ["x"] } }, 422, ["/email", "/password", "/name"]],
+    ["missing fields", { body: {} }, 422, ["/email", "/password", "/name"]],
+    ["an unknown field", { body: { ...valid, isAdmin: true } }, 422, ["/isAdmin"]],
+    ["a bad email", { body: { ...valid, email: "not-an-email" } }, 422, ["/email"]],
+    ["a short password", { body: { ...valid, password: "short" } }, 422, ["/password"]],
+    ["an overlong name", { body: { ...valid, name: "x".repeat(101) } }, 422, ["/name"]],
+    ["null", { rawBody: "null" }, 422, ["/"]],
+  ];
+  for (const [name, options, status, paths] of cases) {
+    test(`register with ${name} → ${status} naming ${paths.join(", ")}`, async () => {
+      const response = await h.request("POST", "/v1/auth/register", options);
+      expect(response.status).toBe(status);
+      const body = await problem(response);
+      expect(body.status).toBe(status);
+      for (const path of paths) expect(body.errors?.map((e) => e.path)).toContain(path);
+      expect(body.requestId).toBe(response.headers.get("x-request-id") ?? "");
+      expect(await count("user")).toBe(0);
+      expect(await count("outbox_event")).toBe(0);
+    });
+  }
+
+  test("an oversized body → 413 before it is read", async () => {
+    const response = await h.request("POST", "/v1/auth/register", {
+      rawBody: JSON.stringify({ ...valid, name: "x".repeat(2_000_000) }),
+      headers: { "content-type": "application/json", "content-length": "2000040" },
+    });
+    expect(response.status).toBe(413);
+    expect((await problem(response)).code).toBe("PAYLOAD_TOO_LARGE");
+    expect(await count("user")).toBe(0);
+  });
+
+  test("a body that isn't JSON → 415", async () => {
+    const response = await h.request("POST", "/v1/auth/login", {
+      rawBody: "email=a&password=b",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(response.status).toBe(415);
+    expect((await problem(response)).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  test("hostile strings are stored as data, not run", async () => {
+    const name = `Robert'); DROP TABLE user;-- <script>alert(1)</script>`;
+    const tokens = await h.register({ name });
+    expect(tokens.user.name).toBe(name);
+    expect(await count("user")).toBe(1);
+  });
+
+  test("a duplicate email (any case) → 409 naming /email; nothing half-written", async () => {
+    await h.register({ email: "dup@example.com" });
+    const response = await h.request("POST", "/v1/auth/register", { body: { ...valid, email: "DUP@example.com" } });
+    expect(response.status).toBe(409);
+    const body = await problem(response);
+    expect(body.errors?.[0]?.path).toBe("/email");
+    expect(await count("user")).toBe(1);
+    expect(await count("session")).toBe(1);
+    expect(await count("outbox_event")).toBe(1);
+  });
+
+  test("20 concurrent registrations of one email: exactly one account", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => h.request("POST", "/v1/auth/register", { body: { ...valid, email: "race@example.com" } })),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    expect(await count("user")).toBe(1);
+    expect(await count("outbox_event")).toBe(1);
+  });
+
+  test("an unknown route → 404 problem", async () => {
+    const response = await h.request("GET", "/v1/nothing-here");
+    expect(response.status).toBe(404);
+    expect((await problem(response)).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("credentials", () => {
+  test("a wrong password and an unknown email get the same 401", async () => {
+    const { user } = await h.register();
+    const wrong = await h.request("POST", "/v1/auth/login", { body: { email: user.email, password: "not the password" } });
+    const unknown = await h.request("POST", "/v1/auth/login", { body: { email: "nobody@example.com", password: "not the password" } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const [a, b] = [await problem(wrong), await problem(unknown)];
+    expect([a.code, a.detail]).toEqual([b.code, b.detail]);
+    expect(a.code).toBe("INVALID_CREDENTIALS");
+    expect(await count("session")).toBe(1); // only the registration's
+  });
+
+  test("after 10 failed logins the account is throttled (429 + Retry-After) before any hashing; the right password waits too", async () => {
+    const { user, password } = await h.register();
+    for (let i = 0; i < 10; i++) expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password: "guess-guess" } })).status).toBe(401);
+    const blocked = await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    h.clock.advance(16 * 60_000);
+    expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } })).status).toBe(200);
+  });
+});
+
+describe("access tokens", () => {
+  test("no token, a garbage token, or a non-Bearer scheme → 401 with WWW-Authenticate", async () => {
+    for (const authorization of [undefined, "Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz", "Bearer a b"]) {
+      const response = await h.request("GET", "/v1/me", { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toContain("Bearer");
+      expect((await problem(response)).code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  test("an expired token → 401", async () => {
+    const { accessToken } = await h.register();
+    h.clock.advance(901_000);
+    expect((await h.request("GET", "/v1/me", { token: accessToken })).status).toBe(401);
+  });
+
+  test("a token signed by another key with our kid → 401", async () => {
+    const { user } = await h.register();
+    const { key } = await generateSigningKey("key_test");
+    const forged = await signAccessToken(key, { sub: user.id, sid: "ses_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", roles: ["admin"] }, h.clock.now, 900);
+    expect((await h.request("GET", "/v1/me", { token: forged })).status).toBe(401);
+  });
+
+  test("alg none and HS256 (algorithm confusion with the public key) → 401", async () => {
+    const { accessToken } = await h.register();
+    const [, payload] = accessToken.split(".");
+    const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT", kid: "key_test" })).toString("base64url")}.${payload}.`;
+    expect((await h.request("GET", "/v1/me", { token: none })).status).toBe(401);
+    const publicX = h.deps.keys.current.publicJwk.x ?? "";
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString());
+    const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: "key_test" }).sign(new TextEncoder().encode(publicX));
+    expect((await h.request("GET", "/v1/me", { token: hs256 })).status).toBe(401);
+  });
+
+  test("a valid token for a session that was revoked → 401 (a token is not a key to someone else's account)", async () => {
+    const victim = await h.register();
+    const attacker = await h.register();
+    // the attacker's own valid token carries only their own id: /v1/me can't show the victim
+    const me = await h.request("GET", "/v1/me", { token: attacker.accessToken });
+    expect(((await me.json()) as { id: string }).id).toBe(attacker.user.id);
+    // the attacker cannot end the victim's session without the victim's refresh token
+    await h.request("POST", "/v1/auth/logout", { body: { refreshToken: `${victim.refreshToken.slice(0, -4)}AAAA` } });
+    expect((await h.request("GET", "/v1/me", { token: victim.accessToken })).status).toBe(200);
+  });
+});
+
+describe("refresh tokens", () => {
+  test("reusing a used refresh token revokes the whole session (theft detection)", async () => {
+    const original = await h.register();
+    const rotated = (await (await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: original.refreshToken } })).json()) as TokenPair;
+    const replay = await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: original.refreshToken } });
+    expect(replay.status).toBe(401);
+    // the legitimate holder's newer tokens die with the session
+    expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: rotated.refreshToken } })).status).toBe(401);
+    expect((await h.request("GET", "/v1/me", { token: rotated.accessToken })).status).toBe(401);
+    const reasons = await h.database.client.execute("SELECT revoked_reason FROM session");
+    expect(reasons.rows.map((r) => r.revoked_reason)).toEqual(["refresh_reuse"]);
+  });
+
+  test("20 concurrent refreshes with one token: exactly one succeeds", async () => {
+    const { refreshToken } = await h.register();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => h.request("POST", "/v1/auth/refresh", { body: { refreshToken } })));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 401)).toHaveLength(19);
+    expect(await count("refresh_token")).toBe(2); // the used one and its single successor
+  });
+
+  test("a made-up refresh token → 401; a malformed one → 422", async () => {
+    expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: "rt_madeupmadeupmadeupmadeup" } })).status).toBe(401);
+    expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: 7 } })).status).toBe(422);
+  });
+});

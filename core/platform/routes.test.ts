@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import type { Problem } from "@bazaar/contracts";
+import { createEvent, outboxInsert, userRegistered } from "@bazaar/events";
+import { createHarness, type Harness, TEST_EVENTS_SECRET } from "../testing/harness.ts";
+
+let h: Harness;
+afterEach(() => h.destroy());
+
+describe("probes", () => {
+  test("/health and /ready answer on a migrated database", async () => {
+    h = await createHarness();
+    expect(await (await h.request("GET", "/health")).json()).toEqual({ status: "ok" });
+    const ready = await h.request("GET", "/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok" } });
+  });
+
+  test("on an unmigrated database the core refuses to serve and /ready says why; after migrating it serves", async () => {
+    h = await createHarness({}, { migrate: false });
+    const ready = await h.request("GET", "/ready");
+    expect(ready.status).toBe(503);
+    const report = (await ready.json()) as { status: string; checks: { migrations: string } };
+    expect(report.status).toBe("not_ready");
+    expect(report.checks.migrations).toMatch(/pending migration.*0000_init.*db:migrate/);
+    const refused = await h.request("POST", "/v1/auth/login", { body: { email: "a@b.co", password: "whatever-long" } });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as Problem).detail).toContain("pending migration");
+    expect((await h.request("GET", "/health")).status).toBe(200);
+
+    const { migrateDatabase } = await import("@bazaar/db");
+    await migrateDatabase(h.database);
+    await Bun.sleep(1_050); // a failed check is repeated at most once a second
+    expect((await h.request("GET", "/ready")).status).toBe(200);
+    expect((await h.request("POST", "/v1/auth/login", { body: { email: "a@b.co", password: "whatever-long" } })).status).toBe(401);
+  });
+});
+
+describe("request ids and logs", () => {
+  test("every response carries a request id: ours when none (or a hostile one) is sent, the caller's when sane", async () => {
+    h = await createHarness();
+    const generated = await h.request("GET", "/health");
+    expect(generated.headers.get("x-request-id")).toMatch(/^req_[0-9A-Z]{26}$/);
+    const passed = await h.request("GET", "/health", { headers: { "x-request-id": "req_from-the-edge-123" } });
+    expect(passed.headers.get("x-request-id")).toBe("req_from-the-edge-123");
+    const hostile = await h.request("GET", "/health", { headers: { "x-request-id": 'x"} {"level":"forged' } });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^req_[0-9A-Z]{26}$/);
+    const failed = await h.request("POST", "/v1/auth/login", {
+      rawBody: "{",
+      headers: { "content-type": "application/json", "x-request-id": "req_broken-body-0001" },
+    });
+    expect(((await failed.json()) as Problem).requestId).toBe("req_broken-body-0001");
+  });
+});
+
+describe("/metrics", () => {
+  test("counts requests by route and status, and reports the outbox backlog", async () => {
+    h = await createHarness();
+    await h.request("GET", "/health");
+    await h.request("GET", "/v1/me");
+    await h.register();
+    await Bun.sleep(20); // request metrics are recorded after the response is sent
+    const text = await (await h.request("GET", "/metrics")).text();
+    expect(text).toContain('bazaar_http_requests_total{method="GET",route="/health",status="200"} 1');
+    expect(text).toContain('bazaar_http_requests_total{method="GET",route="/v1/me",status="401"} 1');
+    expect(text).toContain('bazaar_http_request_duration_seconds_count{method="POST",route="/v1/auth/register"} 1');
+    expect(text).toMatch(/bazaar_outbox_pending 1\n/);
+    expect(text).toMatch(/bazaar_events_dead_letters 0\n/);
+  });
+});
+
+const event = (h: Harness) =>
+  createEvent(userRegistered, { userId: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", email: "a@b.co", name: "A" }, { ids: h.deps.ids, now: h.clock.now });
+
+describe("/internal/events", () => {
+  test("needs the events secret", async () => {
+    h = await createHarness();
+    const body = { events: [event(h)] };
+    expect((await h.request("POST", "/internal/events", { body })).status).toBe(401);
+    expect((await h.request("POST", "/internal/events", { body, headers: { "x-bazaar-events-secret": "wrong-secret-wrong-secret" } })).status).toBe(401);
+  });
+
+  test("dispatches to local subscribers exactly once per event, however often it arrives", async () => {
+    h = await createHarness();
+    const seen: string[] = [];
+    h.deps.bus.subscribe("test.audit", userRegistered, async (payload) => {
+      seen.push(payload.userId);
+      return undefined;
+    });
+    const body = { events: [event(h)] };
+    const headers = { "x-bazaar-events-secret": TEST_EVENTS_SECRET };
+    expect(await (await h.request("POST", "/internal/events", { body, headers })).json()).toEqual({ handled: 1, skipped: 0 });
+    expect(await (await h.request("POST", "/internal/events", { body, headers })).json()).toEqual({ handled: 0, skipped: 1 });
+    expect(seen).toHaveLength(1);
+    expect(await (await h.request("GET", "/metrics")).text()).toContain('bazaar_events_consumed_total{type="user.registered",outcome="handled"} 1');
+  });
+
+  test("a malformed batch → 422 naming the field", async () => {
+    h = await createHarness();
+    const response = await h.request("POST", "/internal/events", {
+      body: { events: [{ id: "nope", type: "x" }] },
+      headers: { "x-bazaar-events-secret": TEST_EVENTS_SECRET },
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as Problem).errors?.[0]?.path).toStartWith("/events/0");
+  });
+
+  test("is disabled without EVENTS_SECRET", async () => {
+    h = await createHarness({ EVENTS_SECRET: "" });
+    expect((await h.request("POST", "/internal/events", { body: { events: [event(h)] }, headers: { "x-bazaar-events-secret": "" } })).status).toBe(404);
+  });
+});
+
+describe("in-process delivery", () => {
+  test("the relay delivers what a request wrote to the outbox", async () => {
+    h = await createHarness();
+    const seen: string[] = [];
+    h.deps.bus.subscribe("test.welcome", userRegistered, async (payload) => {
+      seen.push(payload.email);
+      return undefined;
+    });
+    const { OutboxRelay, InProcessTransport } = await import("@bazaar/events");
+    const relay = new OutboxRelay(h.database, new InProcessTransport(h.deps.bus), { clock: () => h.clock.now });
+    await h.register({ email: "welcome@example.com" });
+    await relay.flush();
+    expect(seen).toEqual(["welcome@example.com"]);
+    await h.database.batch([outboxInsert(h.database.db, event(h))]);
+    await relay.flush();
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe("OpenAPI", () => {
+  test("/docs/json is a valid OpenAPI 3 document; every operation has an id, tags, request and response schemas with examples", async () => {
+    h = await createHarness();
+    const document = (await (await h.request("GET", "/docs/json")).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, OperationObject>>;
+    };
+    expect(document.openapi).toStartWith("3.");
+    await SwaggerParser.validate(structuredClone(document) as never);
+
+    const expected = [
+      "/health",
+      "/ready",
+      "/metrics",
+      "/internal/events",
+      "/.well-known/jwks.json",
+      "/v1/auth/register",
+      "/v1/auth/login",
+      "/v1/auth/refresh",
+      "/v1/auth/logout",
+      "/v1/me",
+    ];
+    expect(Object.keys(document.paths).sort()).toEqual(expected.sort());
+    const operationIds = new Set<string>();
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(operation.operationId, where).toBeString();
+        expect(operationIds.has(operation.operationId ?? ""), `${where} reuses an operationId`).toBe(false);
+        operationIds.add(operation.operationId ?? "");
+        expect(operation.tags?.length, where).toBeGreaterThan(0);
+        if (method === "post") {
+          const schema = operation.requestBody?.content?.["application/json"]?.schema;
+          expect(schema, `${where} request schema`).toBeDefined();
+          expect(schema?.example, `${where} request example`).toBeDefined();
+        }
+        const success = Object.entries(operation.responses ?? {}).filter(([status]) => status.startsWith("2") && status !== "204");
+        for (const [status, response] of success) {
+          const schema = response.content?.["application/json"]?.schema ?? response.content?.["text/plain"]?.schema;
+          expect(schema, `${where} ${status} schema`).toBeDefined();
+          expect(schema?.example, `${where} ${status} example`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  test("/docs serves Swagger UI", async () => {
+    h = await createHarness();
+    const page = await h.request("GET", "/docs");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("swagger-ui");
+  });
+});
+
+interface OperationObject {
+  operationId?: string;
+  tags?: string[];
+  requestBody?: { content?: Record<string, { schema?: { example?: unknown } }> };
+  responses?: Record<string, { content?: Record<string, { schema?: { example?: unknown } }> }>;
+}
