@@ -2,8 +2,9 @@ import type { Deps } from "../platform/deps.ts";
 import { LoginThrottle, PasswordHasher } from "./password.ts";
 import { accountsRoutes } from "./routes.ts";
 import { createAccountsService } from "./service.ts";
+import { subscribeAccounts } from "./subscribers.ts";
 
-/** The accounts service as the app composes it: its routes (and, later, its event subscribers). */
+/** The accounts service as the app composes it: its routes, with its event subscribers registered on the bus. */
 export function accountsModule(deps: Deps) {
   const service = createAccountsService({
     keys: deps.keys,
@@ -12,6 +13,7 @@ export function accountsModule(deps: Deps) {
     accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
     refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
   });
+  subscribeAccounts(deps.bus, deps);
   return { routes: accountsRoutes(deps, service), service };
 }
 

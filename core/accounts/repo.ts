@@ -74,3 +74,7 @@ export function revokeSession(db: Db, sessionId: string, now: number, reason: st
       .where(and(eq(schema.refreshToken.sessionId, sessionId), isNull(schema.refreshToken.usedAt))),
   ];
 }
+
+export function insertSecurityLog(db: Db, entry: typeof schema.securityLog.$inferInsert): Statement {
+  return db.insert(schema.securityLog).values(entry);
+}

@@ -96,3 +96,18 @@ describe("login, me, refresh, logout", () => {
     expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: tokens.refreshToken } })).status).toBe(401);
   });
 });
+
+describe("security log (an outbox consumer)", () => {
+  test("records registration, login, and a refresh-token reuse once each, however often events are delivered", async () => {
+    const tokens = await h.register();
+    await h.request("POST", "/v1/auth/login", { body: { email: tokens.user.email, password: tokens.password } });
+    await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: tokens.refreshToken } });
+    await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: tokens.refreshToken } }); // reuse
+    await h.deliverEvents();
+    await h.database.client.execute("UPDATE outbox_event SET delivered_at = NULL"); // as if the relay crashed before marking
+    await h.deliverEvents();
+    const log = await h.database.client.execute("SELECT kind, user_id FROM security_log ORDER BY event_id");
+    expect(log.rows.map((r) => r.kind)).toEqual(["registered", "logged_in", "refresh_token_reused"]);
+    expect(new Set(log.rows.map((r) => r.user_id))).toEqual(new Set([tokens.user.id]));
+  });
+});

@@ -32,6 +32,9 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     deps.relay = new OutboxRelay(database, eventTransport(config, bus), {
       clock,
       onError: (error) => log.error("outbox relay failed", { error }),
+      onRun: (run) => {
+        for (const outcome of ["delivered", "retried", "dead"] as const) if (run[outcome]) metrics.eventsRelayed.inc({ outcome }, run[outcome]);
+      },
     });
   }
   return deps;

@@ -1,6 +1,7 @@
 import { generateSigningKey } from "@bazaar/auth";
 import type { TokenPair } from "@bazaar/contracts";
 import { createTestDatabase } from "@bazaar/db/testing";
+import { InProcessTransport, OutboxRelay } from "@bazaar/events";
 import { createApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { createDeps } from "../platform/boot.ts";
@@ -53,6 +54,8 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     return app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
   }
 
+  const relay = new OutboxRelay(database, new InProcessTransport(deps.bus), { clock: () => clock.now });
+
   let users = 0;
   return {
     app,
@@ -70,6 +73,8 @@ export async function createHarness(env: Record<string, string> = {}, options: {
       if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
       return { ...((await response.json()) as TokenPair), password };
     },
+    /** Delivers everything in the outbox to this app's subscribers, as the relay would. */
+    deliverEvents: () => relay.flush(),
     async destroy() {
       await database.destroy();
     },

@@ -13,6 +13,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   backoffMs?: (attempts: number) => number;
   onError?: (error: unknown) => void;
+  /** Observes every run that claimed something (metrics). */
+  onRun?: (run: RelayRun) => void;
 }
 
 export interface RelayRun {
@@ -40,6 +42,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly backoffMs: (attempts: number) => number;
   private readonly onError: (error: unknown) => void;
+  private readonly onRun: (run: RelayRun) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private started = false;
@@ -57,6 +60,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.backoffMs = options.backoffMs ?? defaultBackoff;
     this.onError = options.onError ?? (() => {});
+    this.onRun = options.onRun ?? (() => {});
   }
 
   /** Claims and delivers at most one batch. */
@@ -101,6 +105,7 @@ export class OutboxRelay {
     const [first, ...rest] = statements;
     if (first) await this.database.batch([first, ...rest]);
     run.delivered = deliveredIds.length;
+    this.onRun(run);
     return run;
   }
 

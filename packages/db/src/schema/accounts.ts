@@ -45,3 +45,17 @@ export const refreshToken = sqliteTable(
   },
   (t) => [index("refresh_token_session_idx").on(t.sessionId)],
 );
+
+/** Security-relevant account events, one row per event (its id): what support and the user's "recent activity" read. */
+export const securityLog = sqliteTable(
+  "security_log",
+  {
+    eventId: text("event_id").primaryKey(),
+    userId: text("user_id").notNull(),
+    kind: text("kind").notNull(),
+    sessionId: text("session_id"),
+    detail: text("detail"),
+    occurredAt: integer("occurred_at").notNull(),
+  },
+  (t) => [index("security_log_user_idx").on(t.userId, t.occurredAt)],
+);
