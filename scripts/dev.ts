@@ -1,15 +1,10 @@
 // `bun run dev`: everything a fresh clone needs, then the core and the edge together. Ctrl-C stops both.
 // No static imports of dependencies: they may not be installed yet when this starts.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensureInstalled } from "./lib/ensure-installed.ts";
 
 const ROOT = join(import.meta.dir, "..");
-
-if (!existsSync(join(ROOT, "node_modules/.bin/wrangler")) || !existsSync(join(ROOT, "node_modules/@bazaar/db"))) {
-  console.log("installing dependencies (bun install)…");
-  const install = Bun.spawnSync(["bun", "install", "--frozen-lockfile"], { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"] });
-  if (install.exitCode !== 0) process.exit(install.exitCode ?? 1);
-}
+ensureInstalled(ROOT);
 
 const { ensureDevEnv } = await import("./lib/dev-env.ts");
 const { migrate, seed } = await import("./lib/database-tasks.ts");

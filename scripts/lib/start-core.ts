@@ -37,7 +37,7 @@ export async function startCore(options: StartCoreOptions): Promise<RunningCore>
   env.AUTH_SIGNING_KEY ??= JSON.stringify((await generateSigningKey("key_local")).privateJwk);
 
   let output = "";
-  const child = Bun.spawn(["bun", "--no-env-file", "core/main.ts"], {
+  const child = Bun.spawn([process.execPath, "--no-env-file", "core/main.ts"], {
     cwd: ROOT,
     env,
     stdout: options.inheritLogs ? "inherit" : "pipe",

@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { NODE22, ROOT } from "./paths.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-// wrangler dev cannot forward requests under Bun (its fetch ignores undici's dispatcher): it runs on the repo's Node 22.
-const NODE = join(ROOT, "node_modules/.bin/node");
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const HOST = "127.0.0.1";
 const LOG_LIMIT = 256 * 1024;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: wrangler colours its output even with NO_COLOR
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 
 export interface StartEdgeOptions {
   /** Defaults to a free port. */
@@ -65,7 +64,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
     "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
-  const child = spawn(NODE, args, {
+  // wrangler dev cannot forward requests under Bun (its fetch ignores undici's dispatcher): it runs on the repo's Node 22
+  const child = spawn(NODE22, args, {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -82,7 +82,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
   let output = "";
   const record = (chunk: Buffer) => {
     const text = chunk.toString("utf8");
-    output = (output + text).slice(-LOG_LIMIT);
+    output = (output + text.replace(ANSI_ESCAPE, "")).slice(-LOG_LIMIT);
     options.onOutput?.(text);
   };
   child.stdout?.on("data", record);
@@ -116,7 +116,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
   };
 
   const url = `http://${HOST}:${port}`;
-  const failure = (why: string) => new Error(`wrangler dev (edge on ${url}) ${why}\n--- wrangler output ---\n${output.slice(-20_000)}`);
+  const failure = (why: string) => new Error(`wrangler dev (edge on ${url}) ${why}${workerErrors(output)}\n--- wrangler output ---\n${output.slice(-20_000)}`);
   const deadline = Date.now() + (options.timeoutMs ?? 45_000);
   try {
     for (;;) {
@@ -125,6 +125,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
       if (health?.status === 200) break;
       // our Worker answered with an error (a bad var, say): waiting longer cannot fix it
       if (health !== undefined && health.status >= 500 && health.contentType.startsWith("application/problem+json")) {
+        await sleep(300); // lets the Worker's error log line arrive for the message
         throw failure(`answered /edge/health with ${health.status}: ${health.body}`);
       }
       if (Date.now() > deadline) throw failure(`was not ready within ${options.timeoutMs ?? 45_000} ms`);
@@ -136,6 +137,22 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
   }
 
   return { url, port, logs: () => output, stop };
+}
+
+/** The Worker's own error log lines (JSON, maybe prefixed by wrangler), put first: they usually say what is wrong. */
+function workerErrors(output: string): string {
+  const errors: string[] = [];
+  for (const line of output.split("\n")) {
+    const start = line.indexOf('{"time"');
+    if (start === -1 || !line.includes('"level":"error"')) continue;
+    try {
+      const { msg, cause, error } = JSON.parse(line.slice(start)) as Record<string, unknown>;
+      errors.push(`${msg}: ${error ?? ""} ${cause ?? ""}`.trim());
+    } catch {
+      errors.push(line.slice(start));
+    }
+  }
+  return errors.length > 0 ? `\n--- worker errors ---\n${errors.slice(-5).join("\n")}` : "";
 }
 
 async function probe(url: string): Promise<{ status: number; contentType: string; body: string } | undefined> {

@@ -100,6 +100,7 @@ export class AppError extends Error {
 export class ValidationError extends AppError {
   constructor(errors: FieldError[]) {
     super("VALIDATION_FAILED", errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; "), errors);
+    this.name = "ValidationError";
   }
 }
 

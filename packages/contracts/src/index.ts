@@ -1,3 +1,5 @@
+import "./formats.ts";
+
 export * from "./accounts.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";

@@ -66,7 +66,7 @@ export function sumMoney(items: Money[], currency: string): Money {
  */
 export function multiplyMoney(m: Money, numerator: number, denominator = 1): Money {
   const exact = (m.amount * numerator) / denominator;
-  return money(Math.sign(exact) * Math.round(Math.abs(exact)), m.currency);
+  return money(Math.sign(exact) * Math.round(Math.abs(exact)) + 0, m.currency); // + 0: never -0
 }
 
 /** Formats for humans (logs, emails); never parse this back. */

@@ -18,14 +18,22 @@ export function Page<T extends TSchema>(item: T) {
 
 /** Cursors are opaque to clients: base64url of a small JSON position (sort key + id tie-breaker). */
 export function encodeCursor(position: Record<string, string | number>): string {
-  return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const bytes = new TextEncoder().encode(JSON.stringify(position));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 export function decodeCursor(cursor: string): Record<string, string | number> {
   try {
-    const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const json = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
     const value: unknown = JSON.parse(json);
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, string | number>;
+    // only flat string/number positions: anything else (objects, arrays, null) would reach queries unchecked
+    if (value && typeof value === "object" && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string" || Number.isFinite(v))) {
+      return value as Record<string, string | number>;
+    }
   } catch {
     // fall through to the 400 below
   }

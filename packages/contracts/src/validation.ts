@@ -1,6 +1,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { type FieldError, ValidationError } from "./errors.ts";
+import "./formats.ts";
 
 /** Turns TypeBox's value errors into one field error per path (the first message wins). */
 export function fieldErrors(errors: Iterable<ValueError>): FieldError[] {

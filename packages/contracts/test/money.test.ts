@@ -91,7 +91,8 @@ describe("multiplyMoney", () => {
         const result = multiplyMoney(money(amount, "EUR"), n, d);
         expect(Number.isSafeInteger(result.amount)).toBe(true);
         expect(result.currency).toBe("EUR");
-        expect(result.amount).toBe(reference(amount, n, d));
+        // `+ 0` folds -0 into 0 here; the negative-zero case has its own test below
+        expect(result.amount + 0).toBe(reference(amount, n, d));
       }
     }
   });
@@ -115,7 +116,8 @@ describe("minor units", () => {
 
   test("every supported currency is a valid code and formats with its own number of decimals", () => {
     for (const code of SUPPORTED_CURRENCIES) {
-      const digits = formatMoney(money(12345, code)).match(/[.,](\d+)\D*$/)?.[1]?.length ?? 0;
+      // en-US always uses "." for decimals and "," for thousands
+      const digits = formatMoney(money(12345, code)).match(/\.(\d+)/)?.[1]?.length ?? 0;
       expect(digits).toBe(minorUnitExponent(code));
     }
     expect(formatMoney(money(1999, "USD"))).toBe("$19.99");

@@ -39,7 +39,10 @@ describe("one writer at a time", () => {
   });
 
   test("500 concurrent writes of every kind, half from another process on the same file, none fails", async () => {
-    const child = Bun.spawn(["bun", join(import.meta.dir, "fixtures/concurrent-writer.ts"), database.path, "250"], { stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/concurrent-writer.ts"), database.path, "250"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const ours = await writeMix(database, 250, "parent");
     const [out, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
     expect(exitCode).toBe(0);

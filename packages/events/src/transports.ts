@@ -40,8 +40,10 @@ export class EdgeIngestTransport implements EventTransport {
       headers: { "content-type": "application/json", [EVENTS_SECRET_HEADER]: this.secret },
       body: JSON.stringify({ events }),
       signal: AbortSignal.timeout(10_000),
+      // a redirect (to a login page, say) is not a delivery: following it would mark events delivered and lose them
+      redirect: "manual",
     });
-    if (!response.ok) throw new Error(`edge ingest answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    if (response.status < 200 || response.status > 299) throw new Error(`edge ingest answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
     return new Map();
   }
 }
@@ -70,6 +72,7 @@ export class CloudflareQueuesTransport implements EventTransport {
       headers: { authorization: `Bearer ${this.config.apiToken}`, "content-type": "application/json" },
       body: JSON.stringify({ messages: events.map((body) => ({ body, content_type: "json" })) }),
       signal: AbortSignal.timeout(10_000),
+      redirect: "manual",
     });
     const answer = (await response.json().catch(() => null)) as { success?: boolean; errors?: { message?: string }[] } | null;
     if (!response.ok || !answer?.success) {

@@ -33,7 +33,7 @@ const scalar = async (query: string) => Number((await database.client.execute(qu
 describe("outbox relay", () => {
   test("killed mid-batch: no event is lost and none is handled twice", async () => {
     await emit(30);
-    const child = Bun.spawn(["bun", join(import.meta.dir, "fixtures/relay-process.ts"), database.path], { stdout: "pipe", stderr: "inherit" });
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/relay-process.ts"), database.path], { stdout: "pipe", stderr: "inherit" });
     // wait until the doomed relay has handled part of its one batch, then kill it without warning
     const deadline = Date.now() + 10_000;
     while ((await scalar("SELECT count(*) FROM effect")) < 8 && Date.now() < deadline) await Bun.sleep(5);
