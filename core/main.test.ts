@@ -66,7 +66,12 @@ describe("a running core", () => {
         controller.close();
       },
     });
-    const response = await fetch(`${core.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: chunks, duplex: "half" } as RequestInit);
+    const response = await fetch(`${core.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunks,
+      duplex: "half",
+    } as RequestInit);
     expect(response.status).toBe(413);
   });
 

@@ -189,3 +189,11 @@ interface OperationObject {
   requestBody?: { content?: Record<string, { schema?: { example?: unknown } }> };
   responses?: Record<string, { content?: Record<string, { schema?: { example?: unknown } }> }>;
 }
+
+describe("/internal/events ordering", () => {
+  test("an unauthenticated caller learns nothing about the body's shape: 401 before validation", async () => {
+    h = await createHarness();
+    const response = await h.request("POST", "/internal/events", { body: {} });
+    expect(response.status).toBe(401);
+  });
+});

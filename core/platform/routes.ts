@@ -3,7 +3,7 @@ import { AppError, Problem, problemResponse } from "@bazaar/contracts";
 import { EVENTS_SECRET_HEADER, EventBatch } from "@bazaar/events";
 import { Type } from "@sinclair/typebox";
 import { plugin } from "../http/plugin.ts";
-import { requestContext } from "../http/request-context.ts";
+import { requestContext, requestIdOf } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { Readiness } from "./readiness.ts";
 
@@ -34,7 +34,18 @@ export function platformRoutes(deps: Deps, readiness: Readiness) {
           new AppError("NOT_READY", `Not serving yet: database ${report.checks.database}; migrations ${report.checks.migrations}`, undefined, {
             "retry-after": "5",
           }),
+          requestIdOf(request),
         );
+      }
+    })
+    .onRequest(({ request }) => {
+      // internal routes check their secret before anything reads the body
+      if (!new URL(request.url).pathname.startsWith("/internal/")) return;
+      const secret = deps.config.eventsSecret;
+      const requestId = requestIdOf(request);
+      if (!secret) return problemResponse(new AppError("NOT_FOUND", "Event ingress is not enabled on this process (EVENTS_SECRET is unset)"), requestId);
+      if (!constantTimeEqual(request.headers.get(EVENTS_SECRET_HEADER) ?? "", secret)) {
+        return problemResponse(new AppError("UNAUTHENTICATED", "Missing or wrong events secret"), requestId);
       }
     })
     .get("/health", () => ({ status: "ok" as const }), {
@@ -74,10 +85,7 @@ export function platformRoutes(deps: Deps, readiness: Readiness) {
     )
     .post(
       "/internal/events",
-      async ({ ctx, body, headers }) => {
-        const secret = deps.config.eventsSecret;
-        if (!secret) throw new AppError("NOT_FOUND", "Event ingress is not enabled on this process (EVENTS_SECRET is unset)");
-        if (!constantTimeEqual(headers[EVENTS_SECRET_HEADER] ?? "", secret)) throw new AppError("UNAUTHENTICATED", "Missing or wrong events secret");
+      async ({ ctx, body }) => {
         let handled = 0;
         let skipped = 0;
         const failed: string[] = [];

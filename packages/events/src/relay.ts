@@ -1,7 +1,7 @@
 import { type Database, schema } from "@bazaar/db";
 import { and, asc, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { envelopeFromRow } from "./outbox.ts";
-import type { EventTransport } from "./transports.ts";
+import { type EventTransport, PermanentDeliveryError } from "./transports.ts";
 
 export interface RelayOptions {
   clock?: () => number;
@@ -70,13 +70,7 @@ export class OutboxRelay {
     const run: RelayRun = { claimed: rows.length, delivered: 0, retried: 0, dead: 0 };
     if (!rows.length) return run;
 
-    let failed: Map<string, string>;
-    try {
-      failed = await this.transport.deliver(rows.map(envelopeFromRow));
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      failed = new Map(rows.map((r) => [r.id, why]));
-    }
+    const failed = await this.deliver(rows);
 
     const deliveredIds = rows.filter((r) => !failed.has(r.id)).map((r) => r.id);
     const { db } = this.database;
@@ -86,9 +80,10 @@ export class OutboxRelay {
       statements.push(db.update(schema.outboxEvent).set({ deliveredAt: doneAt, leaseUntil: null }).where(inArray(schema.outboxEvent.id, deliveredIds)));
     }
     for (const row of rows.filter((r) => failed.has(r.id))) {
+      const failure = failed.get(row.id);
       const attempts = row.attempts + 1;
-      const lastError = (failed.get(row.id) ?? "").slice(0, 1000);
-      if (attempts >= this.maxAttempts) {
+      const lastError = (failure?.reason ?? "").slice(0, 1000);
+      if (attempts >= this.maxAttempts || failure?.permanent) {
         statements.push(db.insert(schema.deadLetterEvent).values({ ...pick(row), attempts, lastError, deadAt: doneAt }));
         statements.push(db.delete(schema.outboxEvent).where(sql`${schema.outboxEvent.id} = ${row.id}`));
         run.dead++;
@@ -107,6 +102,26 @@ export class OutboxRelay {
     run.delivered = deliveredIds.length;
     this.onRun(run);
     return run;
+  }
+
+  /**
+   * One transport call for the batch. A content refusal of a multi-event batch is
+   * retried event by event, so one bad event is dead-lettered and not its neighbours.
+   */
+  private async deliver(rows: OutboxRow[]): Promise<Map<string, { reason: string; permanent: boolean }>> {
+    try {
+      const failed = await this.transport.deliver(rows.map(envelopeFromRow));
+      return new Map([...failed].map(([id, reason]) => [id, { reason, permanent: false }]));
+    } catch (error) {
+      const permanent = error instanceof PermanentDeliveryError;
+      if (permanent && rows.length > 1) {
+        const results = new Map<string, { reason: string; permanent: boolean }>();
+        for (const row of rows) for (const [id, failure] of await this.deliver([row])) results.set(id, failure);
+        return results;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      return new Map(rows.map((r) => [r.id, { reason, permanent }]));
+    }
   }
 
   /** Delivers until nothing is deliverable now (or the deadline passes); used on shutdown and in tests. */

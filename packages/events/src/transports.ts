@@ -1,6 +1,17 @@
 import { EVENTS_SECRET_HEADER, type EventEnvelope } from "./envelope.ts";
 import type { EventBus } from "./event-bus.ts";
 
+/** The receiver refused the content itself (malformed, too large): retrying the same bytes can never succeed. */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
+
+const REFUSES_CONTENT = new Set([400, 413, 415, 422]);
+
+function deliveryError(message: string, status: number): Error {
+  return REFUSES_CONTENT.has(status) ? new PermanentDeliveryError(message) : new Error(message);
+}
+
 /** Where the relay sends outbox events. Returns the ids that failed, with why; throwing fails them all. */
 export interface EventTransport {
   readonly name: string;
@@ -43,7 +54,8 @@ export class EdgeIngestTransport implements EventTransport {
       // a redirect (to a login page, say) is not a delivery: following it would mark events delivered and lose them
       redirect: "manual",
     });
-    if (response.status < 200 || response.status > 299) throw new Error(`edge ingest answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    if (response.status < 200 || response.status > 299)
+      throw deliveryError(`edge ingest answered ${response.status}: ${(await response.text()).slice(0, 300)}`, response.status);
     return new Map();
   }
 }
@@ -77,7 +89,7 @@ export class CloudflareQueuesTransport implements EventTransport {
     const answer = (await response.json().catch(() => null)) as { success?: boolean; errors?: { message?: string }[] } | null;
     if (!response.ok || !answer?.success) {
       const why = answer?.errors?.map((e) => e.message).join("; ") || `HTTP ${response.status}`;
-      throw new Error(`Cloudflare Queues refused the batch: ${why}`);
+      throw deliveryError(`Cloudflare Queues refused the batch: ${why}`, response.status);
     }
     return new Map();
   }

@@ -9,7 +9,7 @@ import { defineEvent, type EventEnvelope } from "../src/envelope.ts";
 import { EventBus } from "../src/event-bus.ts";
 import { createEvent, outboxInsert } from "../src/outbox.ts";
 import { OutboxRelay } from "../src/relay.ts";
-import { type EventTransport, InProcessTransport } from "../src/transports.ts";
+import { type EventTransport, InProcessTransport, PermanentDeliveryError } from "../src/transports.ts";
 import { busWithEffectConsumer, createEffectTable, thingHappened } from "./fixtures/effects.ts";
 
 let database: TestDatabase;
@@ -166,5 +166,25 @@ describe("consumer dedupe", () => {
     await database.batch([db.insert(schema.user).values(duplicateUser)]);
     await expect(database.batch([outboxInsert(db, event), db.insert(schema.user).values(duplicateUser)])).rejects.toThrow();
     expect(await scalar("SELECT count(*) FROM outbox_event")).toBe(0);
+  });
+});
+
+describe("content the receiver refuses", () => {
+  test("a 413 for one event in a batch dead-letters that event at once and delivers its neighbours", async () => {
+    const events = await emit(3);
+    const poison = events[1]?.id ?? "";
+    const received: string[] = [];
+    const transport: EventTransport = {
+      name: "picky",
+      deliver: async (batch) => {
+        if (batch.some((e) => e.id === poison)) throw new PermanentDeliveryError("edge ingest answered 413: too large");
+        received.push(...batch.map((e) => e.id));
+        return new Map();
+      },
+    };
+    const relay = new OutboxRelay(database, transport);
+    expect(await relay.runOnce()).toMatchObject({ claimed: 3, delivered: 2, dead: 1, retried: 0 });
+    expect(received).toEqual([events[0]?.id ?? "", events[2]?.id ?? ""]);
+    expect((await listDeadLetters(database)).map((d) => [d.id, d.attempts])).toEqual([[poison, 1]]);
   });
 });

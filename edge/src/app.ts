@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import { ingestDevEvents } from "./events/dev-ingest.ts";
+import { bearerAuth } from "./gateway/bearer-auth.ts";
+import { forwardToCore } from "./gateway/forward-to-core.ts";
+import { handleError, routeNotFound } from "./problem.ts";
+import { type AppEnv, requestContext, withConfig } from "./request-context.ts";
+
+/** Paths the core serves to the public; everything else stays at the edge. */
+export const CORE_ROUTES = ["/v1/*", "/.well-known/*", "/docs", "/docs/*"] as const;
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestContext, withConfig);
+
+  app.get("/edge/health", (c) => c.json({ status: "ok" }));
+  app.post("/edge/dev/events", ingestDevEvents);
+  // explicit, so a future catch-all route can never expose the core's internal endpoints
+  app.all("/internal/*", routeNotFound);
+  for (const path of CORE_ROUTES) app.all(path, bearerAuth, forwardToCore);
+
+  app.notFound(routeNotFound);
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,65 @@
+import { AppError } from "@bazaar/contracts";
+import { EVENTS_SECRET_HEADER } from "@bazaar/events/envelope";
+import type { Context } from "hono";
+import { errorFields, log } from "../log.ts";
+import { type AppEnv, REQUEST_ID_HEADER } from "../request-context.ts";
+
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** Sends the request on to the core: same method, path, query, body and end-to-end headers. */
+export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
+  const incoming = new URL(c.req.url);
+  const target = new URL(incoming.pathname + incoming.search, c.get("config").coreOrigin);
+  const requestId = c.get("requestId");
+  const method = c.req.method;
+
+  let upstream: Response;
+  try {
+    upstream = await fetch(target, {
+      method,
+      headers: originHeaders(c.req.raw.headers, requestId, incoming),
+      body: method === "GET" || method === "HEAD" ? null : c.req.raw.body,
+      redirect: "manual",
+    });
+  } catch (error) {
+    log("warn", "core unreachable", { requestId, method, path: incoming.pathname, ...errorFields(error) });
+    throw new AppError("BAD_GATEWAY", "The origin could not be reached");
+  }
+  const response = new Response(upstream.body, upstream);
+  stripHopByHop(response.headers);
+  return response;
+}
+
+export function originHeaders(incoming: Headers, requestId: string, url: URL): Headers {
+  const headers = new Headers(incoming);
+  stripHopByHop(headers);
+  headers.delete("host");
+  // only the edge talks to the core with this secret; a client that sends it gets it dropped
+  headers.delete(EVENTS_SECRET_HEADER);
+  headers.set(REQUEST_ID_HEADER, requestId);
+  // the edge is the trust boundary: a client-sent X-Forwarded-For is replaced, never extended
+  const clientIp = incoming.get("cf-connecting-ip");
+  if (clientIp) headers.set("x-forwarded-for", clientIp);
+  else headers.delete("x-forwarded-for");
+  headers.set("x-forwarded-host", incoming.get("host") ?? url.host);
+  headers.set("x-forwarded-proto", url.protocol.slice(0, -1));
+  return headers;
+}
+
+function stripHopByHop(headers: Headers): void {
+  const listed = (headers.get("connection") ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...listed]) headers.delete(name);
+}
