@@ -197,3 +197,14 @@ describe("/internal/events ordering", () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe("SERVICES", () => {
+  test("a process started with SERVICES=none serves the platform routes but no service's", async () => {
+    h = await createHarness({ SERVICES: "none" });
+    expect((await h.request("GET", "/health")).status).toBe(200);
+    expect((await h.request("GET", "/ready")).status).toBe(200);
+    expect((await h.request("POST", "/v1/auth/login", { body: { email: "a@b.co", password: "whatever-long" } })).status).toBe(404);
+    const document = (await (await h.request("GET", "/docs/json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths).some((p) => p.startsWith("/v1/"))).toBe(false);
+  });
+});
