@@ -1,0 +1,94 @@
+import autocannon from "autocannon";
+
+export interface LoadSettings {
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Per request; a response slower than this counts as an error (timeout). */
+  timeoutSeconds: number;
+}
+
+export interface Target {
+  url: string;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+export interface Measurement {
+  seconds: number;
+  /** 2xx responses per second: a refused request is not throughput. */
+  okPerSecond: number;
+  /** Latency of 2xx responses only (as autocannon does); undefined when there were none. */
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  non2xx: number;
+  /** non-2xx status code → count */
+  statuses: Record<string, number>;
+  /** Socket errors and timeouts, which got no response at all. */
+  errors: number;
+  timeouts: number;
+  errorMessages: string[];
+}
+
+/**
+ * One continuous run whose first `warmupSeconds` are discarded. Not two runs: a slow route (login) would
+ * still be working off the warm-up's abandoned requests when the measured run starts, inflating its latency.
+ */
+export function measure(target: Target, settings: LoadSettings): Promise<Measurement> {
+  // autocannon's own latency histogram has 1 ms resolution, too coarse for sub-millisecond routes; this keeps the exact ones
+  const okLatencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const errorMessages = new Set<string>();
+  let errors = 0;
+  let timeouts = 0;
+  const measuredFrom = performance.now() + settings.warmupSeconds * 1000;
+  const measuring = () => performance.now() >= measuredFrom;
+
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: target.url,
+        method: target.method,
+        headers: target.headers,
+        ...(target.body === undefined ? {} : { body: target.body }),
+        connections: settings.connections,
+        duration: settings.warmupSeconds + settings.durationSeconds,
+        timeout: settings.timeoutSeconds,
+      },
+      (error) => {
+        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+        const seconds = (performance.now() - measuredFrom) / 1000;
+        okLatencies.sort((a, b) => a - b);
+        resolve({
+          seconds,
+          okPerSecond: okLatencies.length / seconds,
+          p50Ms: percentile(okLatencies, 0.5),
+          p99Ms: percentile(okLatencies, 0.99),
+          non2xx: Object.values(statuses).reduce((sum, n) => sum + n, 0),
+          statuses,
+          errors,
+          timeouts,
+          errorMessages: [...errorMessages],
+        });
+      },
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      if (!measuring()) return;
+      if (statusCode >= 200 && statusCode < 300) okLatencies.push(responseTime);
+      else statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    });
+    instance.on("reqError", (error: unknown) => {
+      if (!measuring()) return;
+      const message = error instanceof Error ? error.message : String(error);
+      errors++;
+      if (message === "request timed out") timeouts++;
+      if (errorMessages.size < 5) errorMessages.add(message);
+    });
+  });
+}
+
+function percentile(sorted: number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
