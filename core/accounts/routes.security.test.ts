@@ -131,8 +131,9 @@ describe("access tokens", () => {
     }
   });
 
-  test("an expired token → 401", async () => {
+  test("an expired token → 401, even one that verified (and was cached) while it was valid", async () => {
     const { accessToken } = await h.register();
+    expect((await h.request("GET", "/v1/me", { token: accessToken })).status).toBe(200);
     h.clock.advance(901_000);
     expect((await h.request("GET", "/v1/me", { token: accessToken })).status).toBe(401);
   });

@@ -1,4 +1,4 @@
-import { InvalidTokenError, verifyAccessToken } from "@bazaar/auth";
+import { InvalidTokenError } from "@bazaar/auth";
 import { UnauthenticatedError } from "@bazaar/contracts";
 import type { Actor, Deps } from "../platform/deps.ts";
 import { plugin } from "./plugin.ts";
@@ -13,7 +13,7 @@ export function authentication(deps: Deps) {
         const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
         if (!match?.[1]) throw new UnauthenticatedError();
         try {
-          const claims = await verifyAccessToken(match[1], deps.keys.resolver, deps.clock());
+          const claims = await deps.keys.verify(match[1], deps.clock());
           return { actor: { userId: claims.sub, sessionId: claims.sid, roles: claims.roles } };
         } catch (error) {
           if (error instanceof InvalidTokenError) throw new UnauthenticatedError("The access token is invalid or expired");

@@ -1,4 +1,4 @@
-import { importSigningKey, localKeyResolver, publicJwks } from "@bazaar/auth";
+import { createTokenVerifier, importSigningKey, localKeyResolver, publicJwks } from "@bazaar/auth";
 import { createIdGenerator } from "@bazaar/contracts";
 import { createDatabase, type Database } from "@bazaar/db";
 import { CloudflareQueuesTransport, EdgeIngestTransport, EventBus, type EventTransport, InProcessTransport, OutboxRelay } from "@bazaar/events";
@@ -16,6 +16,7 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     createDatabase(config.databaseAuthToken ? { url: config.databaseUrl, authToken: config.databaseAuthToken } : { url: config.databaseUrl });
   const signingKey = await importSigningKey(config.signingKey);
   const metrics = new Metrics();
+  const resolver = localKeyResolver(publicJwks([signingKey]));
   const bus = new EventBus(database, clock);
 
   const deps: Deps = {
@@ -26,7 +27,7 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     log,
     metrics,
     bus,
-    keys: { current: signingKey, published: [signingKey], resolver: localKeyResolver(publicJwks([signingKey])) },
+    keys: { current: signingKey, published: [signingKey], resolver, verify: createTokenVerifier(resolver) },
   };
   if (overrides.startRelay !== false) {
     deps.relay = new OutboxRelay(database, eventTransport(config, bus), {

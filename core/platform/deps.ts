@@ -1,4 +1,4 @@
-import type { KeyResolver, SigningKey } from "@bazaar/auth";
+import type { AccessClaims, KeyResolver, SigningKey } from "@bazaar/auth";
 import type { IdGenerator } from "@bazaar/contracts";
 import type { Database } from "@bazaar/db";
 import type { EventBus, OutboxRelay } from "@bazaar/events";
@@ -12,6 +12,8 @@ export interface SigningKeys {
   /** published at /.well-known/jwks.json (current + still-valid retired keys) */
   published: SigningKey[];
   resolver: KeyResolver;
+  /** verifies access tokens against `resolver`, caching good ones until they expire */
+  verify: (token: string, nowMs: number) => Promise<AccessClaims>;
 }
 
 /** Everything the process builds once at boot and hands down; nothing reads env or globals after this. */

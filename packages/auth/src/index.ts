@@ -108,3 +108,21 @@ export function constantTimeEqual(a: string, b: string): boolean {
   for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
 }
+
+/**
+ * Verifies like `verifyAccessToken`, remembering tokens that verified (by their exact
+ * text) until they expire: clients resend the same token for its whole life, and the
+ * signature check is the costliest part of an authenticated read. Failures are never cached.
+ */
+export function createTokenVerifier(keys: KeyResolver, maxEntries = 10_000) {
+  const verified = new Map<string, AccessClaims & JWTPayload>();
+  return async (token: string, nowMs: number = Date.now()): Promise<AccessClaims & JWTPayload> => {
+    const cached = verified.get(token);
+    if (cached && (cached.exp ?? 0) * 1000 > nowMs) return cached;
+    if (cached) verified.delete(token);
+    const claims = await verifyAccessToken(token, keys, nowMs);
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value ?? "");
+    verified.set(token, claims);
+    return claims;
+  };
+}

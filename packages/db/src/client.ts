@@ -39,6 +39,11 @@ export interface Database {
   batch(statements: Statements): Promise<readonly unknown[]>;
   /** Interactive transaction; keep it short, no network calls inside. Retried whole on SQLITE_BUSY. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A statement built once per database and reused (drizzle `.prepare()`): for the hot
+   * reads, where building the query each time costs more than running it.
+   */
+  prepared<T>(name: string, build: (db: Db) => T): T;
   /** Waits for writes already queued, then closes. */
   close(): Promise<void>;
 }
@@ -58,6 +63,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     for (const pragma of pragmas) await client.execute(pragma);
   };
   const ready = applyPragmas();
+  const preparedStatements = new Map<string, unknown>();
 
   return {
     db,
@@ -75,6 +81,10 @@ export function createDatabase(config: DatabaseConfig): Database {
           await applyPragmas();
         }
       }),
+    prepared: <T>(name: string, build: (db: Db) => T): T => {
+      if (!preparedStatements.has(name)) preparedStatements.set(name, build(db));
+      return preparedStatements.get(name) as T;
+    },
     close: async () => {
       await lane.run(async () => undefined);
       client.close();
