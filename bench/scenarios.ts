@@ -45,6 +45,8 @@ export const SCENARIOS: Scenario[] = [
     path: "/v1/me",
     headers: (seed) => ({ authorization: `Bearer ${seed.accessToken}` }),
   },
+  // the edge's own floor: wrangler dev + workerd answering without calling the core
+  { id: "edge-health", name: "GET /edge/health (edge only)", via: "edge", path: "/edge/health" },
   {
     id: "me-via-edge",
     name: "GET /v1/me through the edge",
