@@ -24,6 +24,9 @@ describe("register", () => {
     expect(body.expiresIn).toBe(900);
     expect(body.refreshToken).toMatch(/^rt_/);
     expect(await outboxTypes()).toEqual(["user.registered"]);
+    // the request id travels on into the event it caused
+    const event = await h.database.client.execute("SELECT request_id FROM outbox_event");
+    expect(event.rows[0]?.request_id).toBe(response.headers.get("x-request-id"));
     const stored = await h.database.client.execute("SELECT password_hash FROM user");
     expect(String(stored.rows[0]?.password_hash)).toStartWith("$argon2id$");
   });
