@@ -10,10 +10,10 @@ export async function findUserByEmail(database: Database, email: string): Promis
   return row;
 }
 
-/** The user behind a live (not revoked) session, in one read: every authenticated /v1/me, so prepared. */
+/** The user behind a live (not revoked) session, in one read: every authenticated /v1/me, so prepared on the read path. */
 export async function findUserWithLiveSession(database: Database, userId: string, sessionId: string): Promise<UserRow | undefined> {
-  const query = database.prepared("accounts.userWithLiveSession", (db) =>
-    db
+  const query = database.preparedRead("accounts.userWithLiveSession", (read) =>
+    read
       .select({ user: schema.user })
       .from(schema.session)
       .innerJoin(schema.user, eq(schema.user.id, schema.session.userId))

@@ -1,8 +1,10 @@
+import { Database as SqliteConnection } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ResultSet } from "@libsql/client";
 import { type Client, createClient } from "@libsql/client";
 import type { BatchItem } from "drizzle-orm/batch";
+import { drizzle as drizzleBunSqlite } from "drizzle-orm/bun-sqlite";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema/index.ts";
@@ -12,6 +14,8 @@ export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Either the database or an open transaction: what repo functions that may run inside one accept. */
 export type Queryable = BaseSQLiteDatabase<"async", ResultSet, typeof schema>;
+/** Where hot reads run: a synchronous bun:sqlite connection on a local file, the libSQL client otherwise. */
+export type ReadDb = BaseSQLiteDatabase<"sync" | "async", unknown, typeof schema>;
 export type Statement = BatchItem<"sqlite">;
 export type Statements = readonly [Statement, ...Statement[]];
 
@@ -24,7 +28,7 @@ export interface DatabaseConfig {
 }
 
 /**
- * The database handle every service gets. Reads use `db` directly; every write goes
+ * The database handle every service gets. Reads use `db` (or `read` for hot ones); every write goes
  * through `write`, `batch` or `transaction`, which share one in-process lane so a
  * write never waits on a lock held by this same process.
  */
@@ -40,10 +44,13 @@ export interface Database {
   /** Interactive transaction; keep it short, no network calls inside. Retried whole on SQLITE_BUSY. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * A statement built once per database and reused (drizzle `.prepare()`): for the hot
-   * reads, where building the query each time costs more than running it.
+   * The read path for hot reads outside transactions. On a local file it is a second,
+   * query-only connection through bun:sqlite (~10 µs a point read against ~45 µs through
+   * @libsql/client); WAL lets it read every committed write at once. Elsewhere it is `db`.
    */
-  prepared<T>(name: string, build: (db: Db) => T): T;
+  readonly read: ReadDb;
+  /** A read statement built once and reused (drizzle `.prepare()` on `read`), for hot reads. */
+  preparedRead<T>(name: string, build: (read: ReadDb) => T): T;
   /** Waits for writes already queued, then closes. */
   close(): Promise<void>;
 }
@@ -64,6 +71,8 @@ export function createDatabase(config: DatabaseConfig): Database {
   };
   const ready = applyPragmas();
   const preparedStatements = new Map<string, unknown>();
+  const readConnection = isLocalFile ? openReadConnection(config.url, config.busyTimeoutMs ?? 5000) : undefined;
+  const read: ReadDb = readConnection ? drizzleBunSqlite(readConnection, { schema }) : db;
 
   return {
     db,
@@ -81,20 +90,34 @@ export function createDatabase(config: DatabaseConfig): Database {
           await applyPragmas();
         }
       }),
-    prepared: <T>(name: string, build: (db: Db) => T): T => {
-      if (!preparedStatements.has(name)) preparedStatements.set(name, build(db));
+    read,
+    preparedRead: <T>(name: string, build: (read: ReadDb) => T): T => {
+      if (!preparedStatements.has(name)) preparedStatements.set(name, build(read));
       return preparedStatements.get(name) as T;
     },
     close: async () => {
       await lane.run(async () => undefined);
+      readConnection?.close();
       client.close();
     },
   };
 }
 
+function filePath(url: string): string {
+  return url.slice("file:".length).split("?")[0] ?? "";
+}
+
 function ensureDirectory(url: string): void {
-  const path = url.slice("file:".length).split("?")[0] ?? "";
+  const path = filePath(url);
   if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+}
+
+/** Opened with `create` so it never races the libSQL client to make the file; `query_only` makes a write through it an error. */
+function openReadConnection(url: string, busyTimeoutMs: number): SqliteConnection {
+  const connection = new SqliteConnection(filePath(url), { create: true, readwrite: true });
+  connection.exec(`PRAGMA busy_timeout=${busyTimeoutMs}`);
+  connection.exec("PRAGMA query_only=ON");
+  return connection;
 }
 
 export { schema };

@@ -142,3 +142,40 @@ describe("migrations", () => {
     expect(after.applied).toBe(after.expected);
   });
 });
+
+describe("the read path", () => {
+  test("on a local file it is a separate connection that sees every committed write at once", async () => {
+    expect(database.read).not.toBe(database.db);
+    const readValue = async () => (await database.read.all<{ value: number }>(sql`SELECT value FROM counter WHERE id = 1`))[0]?.value;
+    expect(await readValue()).toBe(0);
+    for (let i = 1; i <= 20; i++) {
+      await database.batch([database.db.run(sql`UPDATE counter SET value = value + 1`)]);
+      expect(await readValue()).toBe(i);
+    }
+    await database.transaction((tx) => tx.run(sql`UPDATE counter SET value = 100`));
+    expect(await readValue()).toBe(100);
+  });
+
+  test("refuses writes: it is query-only", async () => {
+    let error: unknown;
+    try {
+      await database.read.run(sql`UPDATE counter SET value = 5`);
+    } catch (e) {
+      error = e;
+    }
+    expect(String((error as { cause?: unknown })?.cause)).toMatch(/readonly|query_only|attempt to write/i);
+    expect(Number((await database.client.execute("SELECT value FROM counter")).rows[0]?.value)).toBe(0);
+  });
+
+  test("prepared reads are built once and reused", async () => {
+    let builds = 0;
+    const build = () =>
+      database.preparedRead("test.counter", (read) => {
+        builds++;
+        return read.all<{ value: number }>(sql`SELECT value FROM counter`);
+      });
+    build();
+    build();
+    expect(builds).toBe(1);
+  });
+});
