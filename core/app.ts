@@ -1,32 +1,33 @@
+import { deadLetterCount, outboxBacklog } from "@bazaar/events";
 import { openapi } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
-import type { ServiceName } from "./config.ts";
+import { SERVICE_NAMES, type ServiceName } from "./config.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { plugin } from "./http/plugin.ts";
 import { problemHandler } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Deps } from "./platform/deps.ts";
-import { Readiness } from "./platform/readiness.ts";
 import { platformRoutes } from "./platform/routes.ts";
 
-/** Each service's plugin by name; SERVICES picks which this process serves. */
-const SERVICES: Record<ServiceName, (deps: Deps) => { routes: AnyElysia }> = {
+interface ServiceModule {
+  routes(deps: Deps): AnyElysia;
+  subscribe(deps: Deps): void;
+}
+
+/** Each service by name. SERVICES picks whose routes this process serves. */
+const SERVICES: Record<ServiceName, ServiceModule> = {
   accounts: accountsModule,
 };
 
 /** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
 export function createApp(deps: Deps) {
-  const readiness = new Readiness(deps.database);
+  // every process consumes every event, whatever routes it serves: an event delivered to a
+  // process without its subscribers would otherwise be marked delivered and lost
+  for (const name of SERVICE_NAMES) SERVICES[name].subscribe(deps);
   deps.bus.onConsumed((event, outcome) => deps.metrics.eventsConsumed.inc({ type: event.type, outcome }));
-  deps.metrics.gauge("bazaar_outbox_pending", "Outbox events not yet delivered", async () => {
-    const result = await deps.database.client.execute("SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL");
-    return Number(result.rows[0]?.[0]);
-  });
-  deps.metrics.gauge("bazaar_events_dead_letters", "Events that exhausted their retries", async () => {
-    const result = await deps.database.client.execute("SELECT count(*) FROM dead_letter_event");
-    return Number(result.rows[0]?.[0]);
-  });
+  deps.metrics.gauge("bazaar_outbox_pending", "Outbox events not yet delivered", () => outboxBacklog(deps.database));
+  deps.metrics.gauge("bazaar_events_dead_letters", "Events that exhausted their retries", () => deadLetterCount(deps.database));
 
   const app = plugin("bazaar-core")
     .use(requestContext(deps))
@@ -54,9 +55,9 @@ export function createApp(deps: Deps) {
         },
       }),
     )
-    .use(platformRoutes(deps, readiness));
+    .use(platformRoutes(deps));
 
-  for (const name of deps.config.services) app.use(SERVICES[name](deps).routes);
+  for (const name of deps.config.services) app.use(SERVICES[name].routes(deps));
   return app;
 }
 

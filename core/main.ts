@@ -2,6 +2,8 @@ import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createDeps } from "./platform/boot.ts";
 
+const DRAIN_DEADLINE_MS = 15_000;
+
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(process.env);
@@ -14,15 +16,39 @@ try {
 }
 
 const deps = await createDeps(config);
-const app = createApp(deps).listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes });
-deps.relay?.start();
+const app = createApp(deps).listen({
+  hostname: config.host,
+  port: config.port,
+  // the body guard answers oversized requests that declare their length (problem+json); this
+  // server-level cap, with headroom above it, only stops chunked bodies that never end
+  maxRequestBodySize: config.maxBodyBytes * 2,
+  // never Bun's HTML error page (it shows stack frames): errors are problem+json or nothing
+  development: false,
+});
 deps.log.info("core listening", { url: `http://${config.host}:${app.server?.port}`, services: config.services, events: config.events.transport });
+
+// the relay starts once the database is migrated, not before (it would fail every poll)
+const startRelay = setInterval(async () => {
+  if ((await deps.readiness.check()).ready) {
+    clearInterval(startRelay);
+    deps.relay?.start();
+  }
+}, 250);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    deps.log.warn("second signal: exiting without draining", { signal });
+    process.exit(1);
+  }
   stopping = true;
+  clearInterval(startRelay);
+  deps.readiness.draining = true;
   deps.log.info("shutting down: draining requests", { signal });
+  setTimeout(() => {
+    deps.log.error("drain deadline passed; exiting", { deadlineMs: DRAIN_DEADLINE_MS });
+    process.exit(1);
+  }, DRAIN_DEADLINE_MS).unref();
   // stop accepting, let in-flight requests finish, then deliver what they wrote to the outbox
   await app.server?.stop(false);
   await deps.relay?.stop();

@@ -65,18 +65,22 @@ export function touchSession(db: Queryable, sessionId: string, now: number): Sta
   return db.update(schema.session).set({ lastSeenAt: now }).where(eq(schema.session.id, sessionId));
 }
 
-/** Revokes a session and burns every refresh token it still has. */
-export function revokeSession(db: Db, sessionId: string, now: number, reason: string): [Statement, Statement] {
-  return [
-    db
-      .update(schema.session)
-      .set({ revokedAt: now, revokedReason: reason })
-      .where(and(eq(schema.session.id, sessionId), isNull(schema.session.revokedAt))),
-    db
-      .update(schema.refreshToken)
-      .set({ usedAt: now })
-      .where(and(eq(schema.refreshToken.sessionId, sessionId), isNull(schema.refreshToken.usedAt))),
-  ];
+/**
+ * Revokes a live session and burns every refresh token it still has. False when it was
+ * already revoked, so concurrent revocations announce it once. Run inside a transaction.
+ */
+export async function revokeLiveSession(tx: Queryable, sessionId: string, now: number, reason: string): Promise<boolean> {
+  const revoked = await tx
+    .update(schema.session)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(schema.session.id, sessionId), isNull(schema.session.revokedAt)))
+    .returning({ id: schema.session.id });
+  if (!revoked.length) return false;
+  await tx
+    .update(schema.refreshToken)
+    .set({ usedAt: now })
+    .where(and(eq(schema.refreshToken.sessionId, sessionId), isNull(schema.refreshToken.usedAt)));
+  return true;
 }
 
 export function insertSecurityLog(db: Db, entry: typeof schema.securityLog.$inferInsert): Statement {

@@ -110,7 +110,7 @@ describe("credentials", () => {
     expect(await count("session")).toBe(1); // only the registration's
   });
 
-  test("after 10 failed logins the account is throttled (429 + Retry-After) before any hashing; the right password waits too", async () => {
+  test("after 10 failed logins the account is throttled (429 + Retry-After); the right password waits too", async () => {
     const { user, password } = await h.register();
     for (let i = 0; i < 10; i++) expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password: "guess-guess" } })).status).toBe(401);
     const blocked = await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } });
@@ -118,6 +118,16 @@ describe("credentials", () => {
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     h.clock.advance(16 * 60_000);
     expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } })).status).toBe(200);
+  });
+
+  test("60 concurrent guesses: attempts are counted before hashing, so only 10 are ever checked", async () => {
+    const { user } = await h.register();
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, () => h.request("POST", "/v1/auth/login", { body: { email: user.email, password: "guess-guess" } })),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
   });
 });
 
@@ -156,14 +166,19 @@ describe("access tokens", () => {
     expect((await h.request("GET", "/v1/me", { token: hs256 })).status).toBe(401);
   });
 
-  test("a valid token for a session that was revoked → 401 (a token is not a key to someone else's account)", async () => {
+  test("a still-unexpired access token of a revoked session → 401", async () => {
+    const tokens = await h.register();
+    expect((await h.request("GET", "/v1/me", { token: tokens.accessToken })).status).toBe(200);
+    await h.request("POST", "/v1/auth/logout", { body: { refreshToken: tokens.refreshToken } });
+    expect((await h.request("GET", "/v1/me", { token: tokens.accessToken })).status).toBe(401);
+  });
+
+  test("BOLA: a token only ever shows its own user, and nobody can end another's session without its refresh token", async () => {
     const victim = await h.register();
     const attacker = await h.register();
-    // the attacker's own valid token carries only their own id: /v1/me can't show the victim
-    const me = await h.request("GET", "/v1/me", { token: attacker.accessToken });
+    const me = await h.request("GET", "/v1/me", { token: attacker.accessToken, headers: { "x-user-id": victim.user.id } });
     expect(((await me.json()) as { id: string }).id).toBe(attacker.user.id);
-    // the attacker cannot end the victim's session without the victim's refresh token
-    await h.request("POST", "/v1/auth/logout", { body: { refreshToken: `${victim.refreshToken.slice(0, -4)}AAAA` } });
+    expect((await h.request("POST", "/v1/auth/logout", { body: { refreshToken: `${victim.refreshToken.slice(0, -4)}AAAA` } })).status).toBe(204);
     expect((await h.request("GET", "/v1/me", { token: victim.accessToken })).status).toBe(200);
   });
 });
@@ -181,12 +196,17 @@ describe("refresh tokens", () => {
     expect(reasons.rows.map((r) => r.revoked_reason)).toEqual(["refresh_reuse"]);
   });
 
-  test("20 concurrent refreshes with one token: exactly one succeeds", async () => {
+  test("20 concurrent refreshes with one token: one rotation, and the replays revoke the session once", async () => {
     const { refreshToken } = await h.register();
     const responses = await Promise.all(Array.from({ length: 20 }, () => h.request("POST", "/v1/auth/refresh", { body: { refreshToken } })));
-    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    const winners = responses.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
     expect(responses.filter((r) => r.status === 401)).toHaveLength(19);
     expect(await count("refresh_token")).toBe(2); // the used one and its single successor
+    const rotated = (await winners[0]?.json()) as TokenPair;
+    expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: rotated.refreshToken } })).status).toBe(401);
+    const revoked = await h.database.client.execute("SELECT type FROM outbox_event WHERE type = 'session.revoked'");
+    expect(revoked.rows).toHaveLength(1);
   });
 
   test("a made-up refresh token → 401; a malformed one → 422", async () => {

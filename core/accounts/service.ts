@@ -101,13 +101,10 @@ export function createAccountsService(deps: AccountsDeps) {
 
     async login(ctx: Ctx, input: LoginBody, client: ClientInfo): Promise<TokenPair> {
       const email = canonicalEmail(input.email);
-      deps.throttle.check(email, ctx.clock());
+      deps.throttle.begin(email, ctx.clock());
       const user = await repo.findUserByEmail(ctx.database, email);
       const ok = await deps.hasher.verify(input.password, user?.passwordHash);
-      if (!user || !ok) {
-        deps.throttle.fail(email, ctx.clock());
-        throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong");
-      }
+      if (!user || !ok) throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong");
       deps.throttle.succeed(email);
       const now = ctx.clock();
       const session = openSession(ctx, user.id, client, now);
@@ -143,7 +140,11 @@ export function createAccountsService(deps: AccountsDeps) {
         await repo.touchSession(tx, found.session.id, now);
         return true;
       });
-      if (!rotated) throw invalidRefresh();
+      if (!rotated) {
+        // it was used between our read and our write: a concurrent presentation is reuse too
+        await revoke(ctx, found.session.userId, found.session.id, "refresh_reuse");
+        throw invalidRefresh();
+      }
       const user = await repo.findUserById(ctx.database, found.session.userId);
       if (!user) throw invalidRefresh();
       return issueTokens(ctx, user, found.session.id, next);
@@ -166,8 +167,12 @@ export function createAccountsService(deps: AccountsDeps) {
   async function revoke(ctx: Ctx, userId: string, sessionId: string, reason: "logout" | "refresh_reuse"): Promise<void> {
     const now = ctx.clock();
     const event = createEvent(sessionRevoked, { userId, sessionId, reason }, { ids: ctx.ids, now, requestId: ctx.requestId });
-    await ctx.database.batch([...repo.revokeSession(ctx.database.db, sessionId, now, reason), outboxInsert(ctx.database.db, event)]);
-    ctx.eventsWritten();
+    const announced = await ctx.database.transaction(async (tx) => {
+      if (!(await repo.revokeLiveSession(tx, sessionId, now, reason))) return false;
+      await outboxInsert(tx, event);
+      return true;
+    });
+    if (announced) ctx.eventsWritten();
   }
 }
 

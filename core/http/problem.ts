@@ -6,14 +6,27 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./request-context.ts";
 
 /** Renders every error as application/problem+json; unknown errors become a bare 500 whose cause is only logged. */
 export function problemHandler(log: Logger) {
-  return plugin("problem").onError({ as: "global" }, ({ code, error, request }) => {
+  return plugin("problem").onError({ as: "global" }, ({ code, error, request, set }) => {
     const requestId = requestIdOf(request);
-    const appError = toAppError(code, error, request);
+    const appError = safely(() => toAppError(code, error, request));
+    set.status = appError.status; // what the request log and metrics report
     if (appError.status >= 500) log.error("request failed", { requestId, code, error });
     const response = problemResponse(appError, requestId);
     if (requestId) response.headers.set(REQUEST_ID_HEADER, requestId);
     return response;
   });
+}
+
+/**
+ * Elysia builds validation messages lazily and recursively: a deeply nested body can
+ * overflow the stack while we read them. The client still gets a 422, never a crash page.
+ */
+function safely(build: () => AppError): AppError {
+  try {
+    return build();
+  } catch {
+    return new ValidationError([{ path: "/", message: "is invalid (too deeply nested to describe)" }]);
+  }
 }
 
 function toAppError(code: string | number, error: unknown, request: Request): AppError {

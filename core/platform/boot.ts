@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { createLogger } from "../http/logger.ts";
 import { Metrics } from "../http/metrics.ts";
 import type { Deps } from "./deps.ts";
+import { Readiness } from "./readiness.ts";
 
 /** Builds every long-lived dependency from the validated config; the one place that wires production parts. */
 export async function createDeps(config: Config, overrides: { database?: Database; clock?: () => number; startRelay?: boolean } = {}): Promise<Deps> {
@@ -27,6 +28,7 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     log,
     metrics,
     bus,
+    readiness: new Readiness(database),
     keys: { current: signingKey, published: [signingKey], resolver, verify: createTokenVerifier(resolver) },
   };
   if (overrides.startRelay !== false) {

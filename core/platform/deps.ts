@@ -5,6 +5,7 @@ import type { EventBus, OutboxRelay } from "@bazaar/events";
 import type { Config } from "../config.ts";
 import type { Logger } from "../http/logger.ts";
 import type { Metrics } from "../http/metrics.ts";
+import type { Readiness } from "./readiness.ts";
 
 export interface SigningKeys {
   /** signs new tokens */
@@ -26,6 +27,7 @@ export interface Deps {
   metrics: Metrics;
   bus: EventBus;
   keys: SigningKeys;
+  readiness: Readiness;
   /** absent in tests that drive delivery by hand */
   relay?: OutboxRelay;
 }

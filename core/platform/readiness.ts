@@ -21,6 +21,9 @@ export class Readiness {
     return this.report.ready;
   }
 
+  /** Set when shutdown begins: /ready answers 503 so load balancers stop sending traffic. */
+  draining = false;
+
   async check(): Promise<ReadinessReport> {
     if (this.report.ready) return this.pingDatabase();
     // concurrent callers share one check; a failed one is repeated at most once a second (wall time)

@@ -13,7 +13,7 @@ describe("probes", () => {
     expect(await (await h.request("GET", "/health")).json()).toEqual({ status: "ok" });
     const ready = await h.request("GET", "/ready");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok" } });
+    expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok" }, draining: false });
   });
 
   test("on an unmigrated database the core refuses to serve and /ready says why; after migrating it serves", async () => {

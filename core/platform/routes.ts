@@ -1,11 +1,10 @@
 import { constantTimeEqual } from "@bazaar/auth";
-import { AppError, Problem, problemResponse } from "@bazaar/contracts";
-import { EVENTS_SECRET_HEADER, EventBatch } from "@bazaar/events";
+import { AppError, Problem } from "@bazaar/contracts";
+import { dispatchBatch, EVENTS_SECRET_HEADER, EventBatch } from "@bazaar/events";
 import { Type } from "@sinclair/typebox";
 import { plugin } from "../http/plugin.ts";
-import { requestContext, requestIdOf } from "../http/request-context.ts";
+import { requestContext } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
-import type { Readiness } from "./readiness.ts";
 
 const ALWAYS_SERVED = new Set(["/health", "/ready", "/metrics"]);
 
@@ -13,40 +12,34 @@ const ReadyView = Type.Object(
   {
     status: Type.Union([Type.Literal("ready"), Type.Literal("not_ready")]),
     checks: Type.Object({ database: Type.String(), migrations: Type.String() }),
+    draining: Type.Boolean({ description: "true once shutdown began: in-flight requests finish, new traffic should go elsewhere" }),
   },
-  { example: { status: "ready", checks: { database: "ok", migrations: "ok" } } },
+  { example: { status: "ready", checks: { database: "ok", migrations: "ok" }, draining: false } },
 );
 const HealthView = Type.Object({ status: Type.Literal("ok") }, { example: { status: "ok" } });
 const EventsIngested = Type.Object({ handled: Type.Integer(), skipped: Type.Integer() }, { example: { handled: 1, skipped: 0 } });
 
 /** Health, readiness, metrics and the internal event ingress: the parts of the core that are no service's. */
-export function platformRoutes(deps: Deps, readiness: Readiness) {
+export function platformRoutes(deps: Deps) {
+  const { readiness } = deps;
   return plugin("platform")
     .use(requestContext(deps))
     .onRequest(async ({ request }) => {
       // an unmigrated database must not be served: everything but the probes answers 503
       if (readiness.ready) return;
-      const path = new URL(request.url).pathname;
-      if (ALWAYS_SERVED.has(path)) return;
+      if (ALWAYS_SERVED.has(new URL(request.url).pathname)) return;
       const report = await readiness.check();
       if (!report.ready) {
-        return problemResponse(
-          new AppError("NOT_READY", `Not serving yet: database ${report.checks.database}; migrations ${report.checks.migrations}`, undefined, {
-            "retry-after": "5",
-          }),
-          requestIdOf(request),
-        );
+        const why = `Not serving yet: database ${report.checks.database}; migrations ${report.checks.migrations}`;
+        throw new AppError("NOT_READY", why, undefined, { "retry-after": "5" });
       }
     })
     .onRequest(({ request }) => {
       // internal routes check their secret before anything reads the body
       if (!new URL(request.url).pathname.startsWith("/internal/")) return;
       const secret = deps.config.eventsSecret;
-      const requestId = requestIdOf(request);
-      if (!secret) return problemResponse(new AppError("NOT_FOUND", "Event ingress is not enabled on this process (EVENTS_SECRET is unset)"), requestId);
-      if (!constantTimeEqual(request.headers.get(EVENTS_SECRET_HEADER) ?? "", secret)) {
-        return problemResponse(new AppError("UNAUTHENTICATED", "Missing or wrong events secret"), requestId);
-      }
+      if (!secret) throw new AppError("NOT_FOUND", "Event ingress is not enabled on this process (EVENTS_SECRET is unset)");
+      if (!constantTimeEqual(request.headers.get(EVENTS_SECRET_HEADER) ?? "", secret)) throw new AppError("UNAUTHENTICATED", "Missing or wrong events secret");
     })
     .get("/health", () => ({ status: "ok" as const }), {
       response: { 200: HealthView },
@@ -60,8 +53,9 @@ export function platformRoutes(deps: Deps, readiness: Readiness) {
       "/ready",
       async ({ set }) => {
         const report = await readiness.check();
-        set.status = report.ready ? 200 : 503;
-        return { status: report.ready ? ("ready" as const) : ("not_ready" as const), checks: report.checks };
+        const ready = report.ready && !readiness.draining;
+        set.status = ready ? 200 : 503;
+        return { status: ready ? ("ready" as const) : ("not_ready" as const), checks: report.checks, draining: readiness.draining };
       },
       {
         response: { 200: ReadyView, 503: ReadyView },
@@ -86,21 +80,10 @@ export function platformRoutes(deps: Deps, readiness: Readiness) {
     .post(
       "/internal/events",
       async ({ ctx, body }) => {
-        let handled = 0;
-        let skipped = 0;
-        const failed: string[] = [];
-        for (const event of body.events) {
-          try {
-            const result = await deps.bus.dispatch(event);
-            handled += result.handled;
-            skipped += result.skipped;
-          } catch (error) {
-            failed.push(event.id);
-            ctx.log.error("event consumer failed", { eventId: event.id, type: event.type, error });
-          }
-        }
+        const { handled, skipped, failed } = await dispatchBatch(deps.bus, body.events);
+        for (const f of failed) ctx.log.error("event consumer failed", { eventId: f.id, type: f.type, error: f.error });
         // the queue retries the whole message set; consumers that already succeeded skip by dedupe
-        if (failed.length) throw new AppError("INTERNAL", `Consumers failed for ${failed.join(", ")}`);
+        if (failed.length) throw new AppError("INTERNAL", `Consumers failed for ${failed.map((f) => f.id).join(", ")}`);
         return { handled, skipped };
       },
       {

@@ -58,20 +58,19 @@ export interface Database {
 export function createDatabase(config: DatabaseConfig): Database {
   const isLocalFile = config.url.startsWith("file:");
   if (isLocalFile) ensureDirectory(config.url);
-  const client = createClient(config.authToken ? { url: config.url, authToken: config.authToken } : { url: config.url });
+  const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
+  // `timeout` is the busy timeout of every connection the client opens (it pools several)
+  const client = createClient({
+    url: config.url,
+    ...(config.authToken ? { authToken: config.authToken } : {}),
+    ...(isLocalFile ? { timeout: busyTimeoutMs } : {}),
+  });
   const db = drizzle(client, { schema });
   const lane = new WriteLane();
-  const pragmas = isLocalFile
-    ? ["PRAGMA journal_mode=WAL", `PRAGMA busy_timeout=${config.busyTimeoutMs ?? 5000}`, "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"]
-    : [];
-  // @libsql/client hands its connection to a transaction and opens a new one lazily:
-  // per-connection pragmas must be applied again after every transaction.
-  const applyPragmas = async () => {
-    for (const pragma of pragmas) await client.execute(pragma);
-  };
-  const ready = applyPragmas();
+  // WAL is a property of the file, set once; libSQL connections enforce foreign keys by default
+  const ready: Promise<unknown> = isLocalFile ? client.execute("PRAGMA journal_mode=WAL") : Promise.resolve();
   const preparedStatements = new Map<string, unknown>();
-  const readConnection = isLocalFile ? openReadConnection(config.url, config.busyTimeoutMs ?? 5000) : undefined;
+  const readConnection = isLocalFile ? openReadConnection(config.url, busyTimeoutMs) : undefined;
   const read: ReadDb = readConnection ? drizzleBunSqlite(readConnection, { schema }) : db;
 
   return {
@@ -81,15 +80,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     isLocalFile,
     write: (fn) => lane.run(() => ready.then(() => retryBusy(() => fn(db)))),
     batch: (statements) => lane.run(() => ready.then(() => retryBusy(() => db.batch(statements as Statements)))),
-    transaction: (fn) =>
-      lane.run(async () => {
-        await ready;
-        try {
-          return await retryBusy(() => db.transaction(fn));
-        } finally {
-          await applyPragmas();
-        }
-      }),
+    transaction: (fn) => lane.run(() => ready.then(() => retryBusy(() => db.transaction(fn)))),
     read,
     preparedRead: <T>(name: string, build: (read: ReadDb) => T): T => {
       if (!preparedStatements.has(name)) preparedStatements.set(name, build(read));

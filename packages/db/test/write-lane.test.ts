@@ -62,14 +62,18 @@ describe("one writer at a time", () => {
     expect(await count(database, "entry")).toBe(0);
   });
 
-  test("local files run in WAL with a busy timeout and foreign keys, also after a transaction", async () => {
-    await database.transaction((tx) => tx.run(sql`SELECT 1`));
-    const mode = await database.client.execute("PRAGMA journal_mode");
-    const fk = await database.client.execute("PRAGMA foreign_keys");
-    const busy = await database.client.execute("PRAGMA busy_timeout");
-    expect(String(mode.rows[0]?.[0])).toBe("wal");
-    expect(Number(fk.rows[0]?.[0])).toBe(1);
-    expect(Number(busy.rows[0]?.[0])).toBeGreaterThan(0);
+  test("local files run in WAL, and every pooled connection has the busy timeout and foreign keys", async () => {
+    expect(String((await database.client.execute("PRAGMA journal_mode")).rows[0]?.[0])).toBe("wal");
+    // concurrent read transactions each get a connection of their own from the client's pool
+    const transactions = await Promise.all(Array.from({ length: 6 }, () => database.client.transaction("read")));
+    try {
+      for (const tx of transactions) {
+        expect(Number((await tx.execute("PRAGMA busy_timeout")).rows[0]?.[0])).toBe(5000);
+        expect(Number((await tx.execute("PRAGMA foreign_keys")).rows[0]?.[0])).toBe(1);
+      }
+    } finally {
+      for (const tx of transactions) tx.close();
+    }
   });
 });
 

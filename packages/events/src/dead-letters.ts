@@ -1,5 +1,5 @@
 import { type Database, schema } from "@bazaar/db";
-import { desc, eq } from "drizzle-orm";
+import { count, desc, eq, isNull } from "drizzle-orm";
 
 export async function listDeadLetters(database: Database, limit = 50) {
   return database.db.select().from(schema.deadLetterEvent).orderBy(desc(schema.deadLetterEvent.deadAt)).limit(limit);
@@ -24,4 +24,15 @@ export async function replayDeadLetter(database: Database, eventId: string, now:
     db.delete(schema.deadLetterEvent).where(eq(schema.deadLetterEvent.id, eventId)),
   ]);
   return true;
+}
+
+/** Outbox events not yet delivered: the relay's backlog (a /metrics gauge). */
+export async function outboxBacklog(database: Database): Promise<number> {
+  const [row] = await database.read.select({ n: count() }).from(schema.outboxEvent).where(isNull(schema.outboxEvent.deliveredAt));
+  return row?.n ?? 0;
+}
+
+export async function deadLetterCount(database: Database): Promise<number> {
+  const [row] = await database.read.select({ n: count() }).from(schema.deadLetterEvent);
+  return row?.n ?? 0;
 }

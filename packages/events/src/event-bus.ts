@@ -97,3 +97,23 @@ export class EventBus {
     return rows.length > 0;
   }
 }
+
+export interface BatchResult extends DispatchResult {
+  /** ids of events some consumer failed on (the others are done; redelivery skips them by dedupe) */
+  failed: { id: string; type: string; error: unknown }[];
+}
+
+/** Dispatches a batch event by event, collecting failures instead of stopping at the first. */
+export async function dispatchBatch(bus: EventBus, events: EventEnvelope[]): Promise<BatchResult> {
+  const result: BatchResult = { handled: 0, skipped: 0, failed: [] };
+  for (const event of events) {
+    try {
+      const outcome = await bus.dispatch(event);
+      result.handled += outcome.handled;
+      result.skipped += outcome.skipped;
+    } catch (error) {
+      result.failed.push({ id: event.id, type: event.type, error });
+    }
+  }
+  return result;
+}

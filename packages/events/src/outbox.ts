@@ -1,5 +1,5 @@
 import { assertValid, type IdGenerator } from "@bazaar/contracts";
-import { type Db, type Statement, schema } from "@bazaar/db";
+import { type Queryable, schema } from "@bazaar/db";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { EventDefinition, EventEnvelope } from "./envelope.ts";
 
@@ -27,7 +27,7 @@ export function createEvent<S extends TSchema>(definition: EventDefinition<strin
  * The outbox row for an event, as a statement to put in the same `batch()` (or
  * transaction) as the state change it announces: both commit or neither does.
  */
-export function outboxInsert(db: Db, event: EventEnvelope): Statement {
+export function outboxInsert(db: Queryable, event: EventEnvelope) {
   const occurredAt = Date.parse(event.occurredAt);
   return db.insert(schema.outboxEvent).values({
     id: event.id,
