@@ -59,10 +59,29 @@ describe("a running core", () => {
     expect(JSON.parse(line ?? "{}")).toMatchObject({ level: "info", msg: "request", requestId: "req_main-test-log-line", path: "/health", status: 200 });
   });
 
+  test("a declared oversized body gets a 413 problem with a request id from the real server", async () => {
+    const response = await fetch(`${core.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "a@b.co", password: "x".repeat(1_200_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+  });
+
+  test("a deeply nested body gets a 422 problem from the real server, never an error page", async () => {
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const response = await fetch(`${core.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: `{"email":${deep}}` });
+    expect(response.status).toBe(422);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.text()).not.toContain("stack");
+  });
+
   test("refuses a body over the server's limit even without a content-length (chunked)", async () => {
     const chunks = new ReadableStream({
       start(controller) {
-        for (let i = 0; i < 40; i++) controller.enqueue(new TextEncoder().encode("x".repeat(64 * 1024)));
+        for (let i = 0; i < 80; i++) controller.enqueue(new TextEncoder().encode("x".repeat(64 * 1024)));
         controller.close();
       },
     });

@@ -52,6 +52,13 @@ describe("bad input never gets a 500 and never writes", () => {
     expect(await count("user")).toBe(0);
   });
 
+  test("a deeply nested body → 422 problem, not a crash", async () => {
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const response = await h.request("POST", "/v1/auth/login", { rawBody: `{"email":${deep},"password":"x"}` });
+    expect(response.status).toBe(422);
+    expect((await problem(response)).code).toBe("VALIDATION_FAILED");
+  });
+
   test("a body that isn't JSON → 415", async () => {
     const response = await h.request("POST", "/v1/auth/login", {
       rawBody: "email=a&password=b",

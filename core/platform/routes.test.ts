@@ -36,6 +36,17 @@ describe("probes", () => {
   });
 });
 
+describe("draining", () => {
+  test("once shutdown begins /ready answers 503 (so traffic moves away) while requests are still served", async () => {
+    h = await createHarness();
+    h.deps.readiness.draining = true;
+    const ready = await h.request("GET", "/ready");
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: "not_ready", draining: true });
+    expect((await h.request("GET", "/health")).status).toBe(200);
+  });
+});
+
 describe("request ids and logs", () => {
   test("every response carries a request id: ours when none (or a hostile one) is sent, the caller's when sane", async () => {
     h = await createHarness();
@@ -65,6 +76,19 @@ describe("/metrics", () => {
     expect(text).toContain('bazaar_http_requests_total{method="GET",route="/v1/me",status="401"} 1');
     expect(text).toContain('bazaar_http_request_duration_seconds_count{method="POST",route="/v1/auth/register"} 1');
     expect(text).toMatch(/bazaar_outbox_pending 1\n/);
+    expect(text).toMatch(/bazaar_events_dead_letters 0\n/);
+  });
+
+  test("refusals count with their real status, including ones made before routing", async () => {
+    h = await createHarness();
+    await h.request("GET", "/no-such-route");
+    await h.request("POST", "/v1/auth/login", { rawBody: "x=1", headers: { "content-type": "text/plain" } });
+    await h.request("POST", "/internal/events", { body: {} });
+    await Bun.sleep(20);
+    const text = await (await h.request("GET", "/metrics")).text();
+    expect(text).toContain('bazaar_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    expect(text).toMatch(/bazaar_http_requests_total\{method="POST",route="[^"]*",status="415"\} 1/);
+    expect(text).toMatch(/bazaar_http_requests_total\{method="POST",route="[^"]*",status="401"\} 1/);
     expect(text).toMatch(/bazaar_events_dead_letters 0\n/);
   });
 });
