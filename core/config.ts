@@ -20,6 +20,8 @@ export interface Config {
   /** argon2id memory cost in KiB; Bun's default (64 MiB) unless lowered for tests. */
   passwordHashMemoryKib: number;
   maxBodyBytes: number;
+  /** socket addresses whose X-Forwarded-For is believed (the edge, a load balancer) */
+  trustedProxyIps: string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   services: ServiceName[];
   events: EventsConfig;
@@ -54,10 +56,10 @@ export function loadConfig(env: Env): Config {
       queueId: read.required("CLOUDFLARE_QUEUE_ID"),
       apiToken: read.required("CLOUDFLARE_API_TOKEN"),
     };
-    const apiBase = read.optional("CLOUDFLARE_API_BASE");
-    if (apiBase) events.apiBase = apiBase;
+    if (read.optional("CLOUDFLARE_API_BASE")) events.apiBase = read.url("CLOUDFLARE_API_BASE", "");
   }
-  const eventsSecret = env.EVENTS_SECRET ? read.secret("EVENTS_SECRET") : undefined;
+  // the edge transport read (and judged) it above; otherwise it only enables /internal/events
+  const eventsSecret = events.transport === "edge" ? events.secret : env.EVENTS_SECRET ? read.secret("EVENTS_SECRET") : undefined;
   const databaseUrl = read.databaseUrl("DATABASE_URL", "file:data/bazaar.db");
   const databaseAuthToken = read.optional("DATABASE_AUTH_TOKEN");
   if (databaseUrl.startsWith("libsql://") && !databaseAuthToken) problems.push("DATABASE_AUTH_TOKEN: required for a libsql:// (Turso) DATABASE_URL");
@@ -72,6 +74,10 @@ export function loadConfig(env: Env): Config {
     refreshTokenTtlDays: read.int("REFRESH_TOKEN_TTL_DAYS", 30, 1, 365),
     passwordHashMemoryKib: read.int("PASSWORD_HASH_MEMORY_KIB", 65_536, 1024, 1_048_576),
     maxBodyBytes: read.int("MAX_BODY_BYTES", 1_048_576, 1024, 104_857_600),
+    trustedProxyIps: (read.optional("TRUSTED_PROXY_IPS") ?? "127.0.0.1,::1,::ffff:127.0.0.1")
+      .split(",")
+      .map((ip) => ip.trim())
+      .filter(Boolean),
     logLevel: read.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
     services,
     events,

@@ -27,6 +27,7 @@ describe("bad input never gets a 500 and never writes", () => {
     ["a bad email", { body: { ...valid, email: "not-an-email" } }, 422, ["/email"]],
     ["a short password", { body: { ...valid, password: "short" } }, 422, ["/password"]],
     ["an overlong name", { body: { ...valid, name: "x".repeat(101) } }, 422, ["/name"]],
+    ["a blank name", { body: { ...valid, name: "   " } }, 422, ["/name"]],
     ["null", { rawBody: "null" }, 422, ["/"]],
   ];
   for (const [name, options, status, paths] of cases) {

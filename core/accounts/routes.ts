@@ -3,15 +3,9 @@ import { authentication } from "../http/authentication.ts";
 import { plugin } from "../http/plugin.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
-import type { AccountsService, ClientInfo } from "./service.ts";
+import type { AccountsService } from "./service.ts";
 
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
-
-function clientInfo(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): ClientInfo {
-  // behind the edge the client's address arrives in x-forwarded-for; direct callers have only the socket's
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return { userAgent: request.headers.get("user-agent"), ip: forwarded || server?.requestIP(request)?.address || null };
-}
 
 export function accountsRoutes(deps: Deps, accounts: AccountsService) {
   return plugin("accounts/routes")
@@ -32,9 +26,9 @@ export function accountsRoutes(deps: Deps, accounts: AccountsService) {
       app
         .post(
           "/register",
-          async ({ ctx, body, request, server, set }) => {
+          async ({ ctx, body, set }) => {
             set.status = 201;
-            return accounts.register(ctx, body, clientInfo(request, server));
+            return accounts.register(ctx, body);
           },
           {
             body: RegisterBody,
@@ -46,7 +40,7 @@ export function accountsRoutes(deps: Deps, accounts: AccountsService) {
             },
           },
         )
-        .post("/login", ({ ctx, body, request, server }) => accounts.login(ctx, body, clientInfo(request, server)), {
+        .post("/login", ({ ctx, body }) => accounts.login(ctx, body), {
           body: LoginBody,
           response: { 200: TokenPair, ...problems(400, 401, 413, 415, 422, 429) },
           detail: {

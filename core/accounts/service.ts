@@ -24,11 +24,6 @@ export interface AccountsDeps {
   refreshTokenTtlMs: number;
 }
 
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
-
 /** Emails compare case-insensitively; we store one canonical form. */
 const canonicalEmail = (email: string) => email.trim().toLowerCase();
 
@@ -51,15 +46,15 @@ export function createAccountsService(deps: AccountsDeps) {
   }
 
   /** A new session with its first refresh token, as statements for the caller's batch. */
-  function openSession(ctx: Ctx, userId: string, client: ClientInfo, now: number) {
+  function openSession(ctx: Ctx, userId: string, now: number) {
     const sessionId = ctx.ids("session");
     const refreshToken = newRefreshToken();
     const statements = [
       repo.insertSession(ctx.database.db, {
         id: sessionId,
         userId,
-        userAgent: client.userAgent?.slice(0, 300) ?? null,
-        ip: client.ip,
+        userAgent: ctx.client.userAgent,
+        ip: ctx.client.ip,
         createdAt: now,
         lastSeenAt: now,
       }),
@@ -70,7 +65,7 @@ export function createAccountsService(deps: AccountsDeps) {
 
   return {
     /** Creates the account and signs it in: user, session, token and `user.registered` in one batch. */
-    async register(ctx: Ctx, input: RegisterBody, client: ClientInfo): Promise<TokenPair> {
+    async register(ctx: Ctx, input: RegisterBody): Promise<TokenPair> {
       const email = canonicalEmail(input.email);
       if (await repo.findUserByEmail(ctx.database, email)) throw new ConflictError("An account with this email already exists", "/email");
       const passwordHash = await deps.hasher.hash(input.password);
@@ -85,7 +80,7 @@ export function createAccountsService(deps: AccountsDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      const session = openSession(ctx, user.id, client, now);
+      const session = openSession(ctx, user.id, now);
       const event = createEvent(userRegistered, { userId: user.id, email, name: user.name }, { ids: ctx.ids, now, requestId: ctx.requestId });
       try {
         await ctx.database.batch([repo.insertUser(ctx.database.db, user), ...session.statements, outboxInsert(ctx.database.db, event)]);
@@ -99,7 +94,7 @@ export function createAccountsService(deps: AccountsDeps) {
       return issueTokens(ctx, user, session.sessionId, session.refreshToken);
     },
 
-    async login(ctx: Ctx, input: LoginBody, client: ClientInfo): Promise<TokenPair> {
+    async login(ctx: Ctx, input: LoginBody): Promise<TokenPair> {
       const email = canonicalEmail(input.email);
       deps.throttle.begin(email, ctx.clock());
       const user = await repo.findUserByEmail(ctx.database, email);
@@ -107,10 +102,10 @@ export function createAccountsService(deps: AccountsDeps) {
       if (!user || !ok) throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong");
       deps.throttle.succeed(email);
       const now = ctx.clock();
-      const session = openSession(ctx, user.id, client, now);
+      const session = openSession(ctx, user.id, now);
       const event = createEvent(
         userLoggedIn,
-        { userId: user.id, sessionId: session.sessionId, userAgent: client.userAgent },
+        { userId: user.id, sessionId: session.sessionId, userAgent: ctx.client.userAgent },
         { ids: ctx.ids, now, requestId: ctx.requestId },
       );
       await ctx.database.batch([...session.statements, outboxInsert(ctx.database.db, event)]);

@@ -1,8 +1,9 @@
+import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "@bazaar/contracts";
 import type { Ctx, Deps } from "../platform/deps.ts";
+import { clientInfo } from "./client-info.ts";
 import { plugin } from "./plugin.ts";
 
-export const REQUEST_ID_HEADER = "x-request-id";
-const INCOMING_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+export { REQUEST_ID_HEADER } from "@bazaar/contracts";
 
 interface RequestInfo {
   id: string;
@@ -22,17 +23,19 @@ export function requestIdOf(request: Request): string | undefined {
  */
 export function requestContext(deps: Deps) {
   const eventsWritten = () => deps.relay?.kick();
+  const trustedProxies = new Set(deps.config.trustedProxyIps);
   return plugin("request-context")
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get(REQUEST_ID_HEADER);
-      const id = incoming && INCOMING_ID.test(incoming) ? incoming : deps.ids("request");
+      const id = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : deps.ids("request");
       requests.set(request, { id, startedAt: performance.now() });
       set.headers[REQUEST_ID_HEADER] = id;
     })
-    .derive({ as: "global" }, ({ request }): { ctx: Ctx } => {
+    .derive({ as: "global" }, ({ request, server }): { ctx: Ctx } => {
       const requestId = requestIdOf(request) ?? deps.ids("request");
+      const client = clientInfo(request, server, trustedProxies);
       return {
-        ctx: { database: deps.database, clock: deps.clock, ids: deps.ids, log: deps.log.child({ requestId }), requestId, eventsWritten },
+        ctx: { database: deps.database, clock: deps.clock, ids: deps.ids, log: deps.log.child({ requestId }), requestId, client, eventsWritten },
       };
     })
     .onAfterResponse({ as: "global" }, ({ request, set, route }) => {

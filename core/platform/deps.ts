@@ -3,6 +3,7 @@ import type { IdGenerator } from "@bazaar/contracts";
 import type { Database } from "@bazaar/db";
 import type { EventBus, OutboxRelay } from "@bazaar/events";
 import type { Config } from "../config.ts";
+import type { ClientInfo } from "../http/client-info.ts";
 import type { Logger } from "../http/logger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Readiness } from "./readiness.ts";
@@ -39,6 +40,8 @@ export interface Ctx {
   ids: IdGenerator;
   log: Logger;
   requestId: string;
+  /** the caller's address (from the edge's X-Forwarded-For when it came through the edge) and user agent */
+  client: ClientInfo;
   /** tells the relay new events are waiting, so delivery doesn't wait for the next poll */
   eventsWritten: () => void;
 }

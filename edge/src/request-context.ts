@@ -1,4 +1,4 @@
-import { createIdGenerator } from "@bazaar/contracts";
+import { createIdGenerator, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "@bazaar/contracts";
 import { createMiddleware } from "hono/factory";
 import { type EdgeConfig, readConfig } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -9,14 +9,13 @@ export interface AppEnv {
   Variables: { requestId: string; config: EdgeConfig };
 }
 
-export const REQUEST_ID_HEADER = "x-request-id";
+export { REQUEST_ID_HEADER } from "@bazaar/contracts";
 
 const ids = createIdGenerator();
-// A caller's id is kept only if it is short and plain: it ends up in every log line down to the core.
-const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
+/** A caller's id is kept only if it is short and plain (the same rule as the core's): it ends up in every log line. */
 export function requestIdFrom(header: string | undefined): string {
-  return header !== undefined && ACCEPTABLE_REQUEST_ID.test(header) ? header : ids("request");
+  return header !== undefined && REQUEST_ID_PATTERN.test(header) ? header : ids("request");
 }
 
 /** Request id (kept or generated, echoed on the response) and one access log line per request. */

@@ -21,7 +21,7 @@ export const RegisterBody = Type.Object(
   {
     email: Email,
     password: Password,
-    name: Type.String({ minLength: 1, maxLength: 100, error: "must be 1 to 100 characters", examples: ["Ada Lovelace"] }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: "\\S", error: "must be 1 to 100 characters, not all blank", examples: ["Ada Lovelace"] }),
   },
   { additionalProperties: false, example: { email: "ada@example.com", password: "correct horse battery", name: "Ada Lovelace" } },
 );

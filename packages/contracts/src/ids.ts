@@ -58,3 +58,9 @@ export function idPattern(kind: IdKind): string {
 export function isId(kind: IdKind, value: string): boolean {
   return new RegExp(idPattern(kind)).test(value);
 }
+
+/** The header that carries a request's id from the edge to the core and back to the client. */
+export const REQUEST_ID_HEADER = "x-request-id";
+
+/** Request ids accepted from a caller (the edge passes its own on): short, log-safe characters only. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;

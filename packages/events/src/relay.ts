@@ -1,5 +1,5 @@
 import { type Database, schema } from "@bazaar/db";
-import { and, asc, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { envelopeFromRow } from "./outbox.ts";
 import { type EventTransport, PermanentDeliveryError } from "./transports.ts";
 
@@ -74,25 +74,49 @@ export class OutboxRelay {
 
     const deliveredIds = rows.filter((r) => !failed.has(r.id)).map((r) => r.id);
     const { db } = this.database;
+    const { outboxEvent: o } = schema;
     const doneAt = this.clock();
+    // every verdict applies only while the row is still under our lease: if a slow delivery
+    // outlived it and another relay re-claimed the row, that relay's verdict stands
+    const lease = now + this.leaseMs;
+    const ours = (id: string) => and(eq(o.id, id), eq(o.leaseUntil, lease));
     const statements = [];
     if (deliveredIds.length) {
-      statements.push(db.update(schema.outboxEvent).set({ deliveredAt: doneAt, leaseUntil: null }).where(inArray(schema.outboxEvent.id, deliveredIds)));
+      statements.push(
+        db
+          .update(o)
+          .set({ deliveredAt: doneAt, leaseUntil: null })
+          .where(and(inArray(o.id, deliveredIds), eq(o.leaseUntil, lease))),
+      );
     }
     for (const row of rows.filter((r) => failed.has(r.id))) {
       const failure = failed.get(row.id);
       const attempts = row.attempts + 1;
       const lastError = (failure?.reason ?? "").slice(0, 1000);
       if (attempts >= this.maxAttempts || failure?.permanent) {
-        statements.push(db.insert(schema.deadLetterEvent).values({ ...pick(row), attempts, lastError, deadAt: doneAt }));
-        statements.push(db.delete(schema.outboxEvent).where(sql`${schema.outboxEvent.id} = ${row.id}`));
+        const deadRow = db
+          .select({
+            id: o.id,
+            type: o.type,
+            version: o.version,
+            payload: o.payload,
+            requestId: o.requestId,
+            occurredAt: o.occurredAt,
+            attempts: sql<number>`${attempts}`.as("attempts"),
+            lastError: sql<string>`${lastError}`.as("last_error"),
+            deadAt: sql<number>`${doneAt}`.as("dead_at"),
+          })
+          .from(o)
+          .where(ours(row.id));
+        statements.push(db.insert(schema.deadLetterEvent).select(deadRow));
+        statements.push(db.delete(o).where(ours(row.id)));
         run.dead++;
       } else {
         statements.push(
           db
-            .update(schema.outboxEvent)
+            .update(o)
             .set({ attempts, lastError, leaseUntil: null, availableAt: doneAt + this.backoffMs(attempts) })
-            .where(sql`${schema.outboxEvent.id} = ${row.id}`),
+            .where(ours(row.id)),
         );
         run.retried++;
       }
@@ -191,8 +215,4 @@ export class OutboxRelay {
       })
       .then((rows) => rows.sort((a, b) => (a.id < b.id ? -1 : 1)));
   }
-}
-
-function pick(row: OutboxRow) {
-  return { id: row.id, type: row.type, version: row.version, payload: row.payload, requestId: row.requestId, occurredAt: row.occurredAt };
 }

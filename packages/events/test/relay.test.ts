@@ -188,3 +188,32 @@ describe("content the receiver refuses", () => {
     expect((await listDeadLetters(database)).map((d) => [d.id, d.attempts])).toEqual([[poison, 1]]);
   });
 });
+
+describe("leases", () => {
+  test("a relay whose delivery outlived its lease does not overrule the relay that re-claimed the event", async () => {
+    const [event] = await emit(1);
+    let now = Date.now();
+    const received: string[] = [];
+    const healthy: EventTransport = {
+      name: "healthy",
+      deliver: async (events) => {
+        received.push(...events.map((e) => e.id));
+        return new Map();
+      },
+    };
+    const rescuer = new OutboxRelay(database, healthy, { clock: () => now, leaseMs: 1000 });
+    const slow: EventTransport = {
+      name: "slow-then-refused",
+      deliver: async () => {
+        now += 5000; // our lease runs out while we wait…
+        await rescuer.runOnce(); // …and another relay claims and delivers the event
+        throw new PermanentDeliveryError("edge ingest answered 413");
+      },
+    };
+    const stale = new OutboxRelay(database, slow, { clock: () => now, leaseMs: 1000 });
+    await stale.runOnce();
+    expect(received).toEqual([event?.id ?? ""]);
+    expect(await scalar("SELECT count(*) FROM dead_letter_event")).toBe(0);
+    expect(await scalar("SELECT count(*) FROM outbox_event WHERE delivered_at IS NOT NULL")).toBe(1);
+  });
+});
