@@ -19,8 +19,10 @@ const edgePort = Number(process.env.EDGE_PORT || 8787);
 
 const { applied } = await migrate(databaseUrl, process.env.DATABASE_AUTH_TOKEN || undefined);
 if (applied) console.log(`migrated ${databaseUrl} (${applied} migration(s))`);
-const { created } = await seed(databaseUrl, process.env.DATABASE_AUTH_TOKEN || undefined);
-if (created.length) console.log(`seeded demo accounts: ${created.join(", ")}`);
+if (databaseUrl.startsWith("file:")) {
+  const { created } = await seed(databaseUrl);
+  if (created.length) console.log(`seeded demo accounts: ${created.join(", ")}`);
+}
 
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;

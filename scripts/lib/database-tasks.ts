@@ -13,8 +13,14 @@ export async function migrate(databaseUrl: string, authToken?: string): Promise<
   }
 }
 
-/** Inserts the demo accounts that are missing; running it again changes nothing. */
-export async function seed(databaseUrl: string, authToken?: string): Promise<{ created: string[] }> {
+/**
+ * Inserts the demo accounts that are missing; running it again changes nothing. Their
+ * passwords are public, so only a local file is seeded unless `force` says otherwise.
+ */
+export async function seed(databaseUrl: string, authToken?: string, force = false): Promise<{ created: string[] }> {
+  if (!databaseUrl.startsWith("file:") && !force) {
+    throw new Error(`refusing to seed public demo accounts into ${databaseUrl} (not a local file); use \`bun run db:seed --force\` if you mean it`);
+  }
   const database = createDatabase(authToken ? { url: databaseUrl, authToken } : { url: databaseUrl });
   const ids = createIdGenerator();
   const created: string[] = [];
