@@ -48,8 +48,13 @@ describe("register", () => {
 describe("login, me, refresh, logout", () => {
   test("login with the right password opens a new session; /v1/me returns the user", async () => {
     const registered = await h.register({ email: "bea@example.com" });
-    const login = await h.request("POST", "/v1/auth/login", { body: { email: "BEA@example.com", password: registered.password } });
+    const login = await h.request("POST", "/v1/auth/login", {
+      body: { email: "BEA@example.com", password: registered.password },
+      headers: { "user-agent": "Bazaar/1.0 (iPhone)" },
+    });
     expect(login.status).toBe(200);
+    const devices = await h.database.client.execute("SELECT user_agent FROM session ORDER BY created_at, id");
+    expect(devices.rows.map((r) => r.user_agent)).toEqual([null, "Bazaar/1.0 (iPhone)"]);
     const tokens = await json<TokenPair>(login);
     expect(tokens.user.id).toBe(registered.user.id);
     expect(tokens.refreshToken).not.toBe(registered.refreshToken);

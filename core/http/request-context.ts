@@ -1,6 +1,6 @@
 import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "@bazaar/contracts";
 import type { Ctx, Deps } from "../platform/deps.ts";
-import { clientInfo } from "./client-info.ts";
+import { type ClientInfo, clientInfo } from "./client-info.ts";
 import { plugin } from "./plugin.ts";
 
 export { REQUEST_ID_HEADER } from "@bazaar/contracts";
@@ -33,9 +33,21 @@ export function requestContext(deps: Deps) {
     })
     .derive({ as: "global" }, ({ request, server }): { ctx: Ctx } => {
       const requestId = requestIdOf(request) ?? deps.ids("request");
-      const client = clientInfo(request, server, trustedProxies);
+      let client: ClientInfo | undefined;
       return {
-        ctx: { database: deps.database, clock: deps.clock, ids: deps.ids, log: deps.log.child({ requestId }), requestId, client, eventsWritten },
+        ctx: {
+          database: deps.database,
+          clock: deps.clock,
+          ids: deps.ids,
+          log: deps.log.child({ requestId }),
+          requestId,
+          eventsWritten,
+          // computed on first use: asking the socket for the peer address is not free, and most routes never need it
+          get client() {
+            client ??= clientInfo(request, server, trustedProxies);
+            return client;
+          },
+        },
       };
     })
     .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
