@@ -1,11 +1,10 @@
-import { Jwks, LoginBody, Problem, RefreshTokenBody, RegisterBody, TokenPair, UserView } from "@bazaar/contracts";
+import { Jwks, LoginBody, RefreshTokenBody, RegisterBody, TokenPair, UserView } from "@bazaar/contracts";
 import { authentication } from "../http/authentication.ts";
 import { plugin } from "../http/plugin.ts";
+import { problems } from "../http/problems.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { AccountsService } from "./service.ts";
-
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
 
 export function accountsRoutes(deps: Deps, accounts: AccountsService) {
   return plugin("accounts/routes")

@@ -50,7 +50,7 @@ export function requestContext(deps: Deps) {
         },
       };
     })
-    .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+    .onAfterResponse({ as: "global" }, ({ request, set, route, path }) => {
       const info = requests.get(request);
       const status = typeof set.status === "number" ? set.status : 200;
       const seconds = info ? (performance.now() - info.startedAt) / 1000 : 0;
@@ -60,7 +60,7 @@ export function requestContext(deps: Deps) {
       deps.log.info("request", {
         requestId: info?.id,
         method: request.method,
-        path: new URL(request.url).pathname,
+        path,
         route: routeLabel,
         status,
         ms: Math.round(seconds * 100_000) / 100,

@@ -36,7 +36,6 @@ export interface Database {
   readonly db: Db;
   readonly client: Client;
   readonly url: string;
-  readonly isLocalFile: boolean;
   /** One or more independent statements that need no atomicity with each other. */
   write<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Atomic: all statements commit or none do. The hot-path way to write. */
@@ -77,7 +76,6 @@ export function createDatabase(config: DatabaseConfig): Database {
     db,
     client,
     url: config.url,
-    isLocalFile,
     write: (fn) => lane.run(() => ready.then(() => retryBusy(() => fn(db)))),
     batch: (statements) => lane.run(() => ready.then(() => retryBusy(() => db.batch(statements as Statements)))),
     transaction: (fn) => lane.run(() => ready.then(() => retryBusy(() => db.transaction(fn)))),

@@ -6,21 +6,12 @@
  */
 export class WriteLane {
   private tail: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
 
   /** Runs `fn` after every earlier task in the lane has settled. */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    this.waiting++;
     const result = this.tail.then(fn, fn);
-    this.tail = result.then(
-      () => this.waiting--,
-      () => this.waiting--,
-    );
+    this.tail = result.catch(() => undefined);
     return result;
-  }
-
-  get depth(): number {
-    return this.waiting;
   }
 }
 

@@ -47,10 +47,6 @@ export class EventBus {
     this.listeners.push(listener);
   }
 
-  get types(): string[] {
-    return [...this.subscriptions.keys()];
-  }
-
   /** Runs every subscriber of the event once; throws if any fails (the transport retries, dedupe skips the rest). */
   async dispatch(event: EventEnvelope): Promise<DispatchResult> {
     const result: DispatchResult = { handled: 0, skipped: 0 };
