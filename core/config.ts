@@ -8,6 +8,24 @@ export type EventsConfig =
   | { transport: "edge"; edgeUrl: string; secret: string }
   | { transport: "cloudflare"; accountId: string; queueId: string; apiToken: string; apiBase?: string };
 
+/** A social or SSO sign-in provider. `kind` picks the preset; "oidc" is any OpenID Provider by discovery. */
+export interface OAuthProviderConfig {
+  name: string;
+  kind: "oidc" | "google" | "github" | "apple" | "facebook";
+  clientId: string;
+  clientSecret: string;
+  /** oidc only: the issuer URL whose /.well-known/openid-configuration is read */
+  issuer?: string;
+  /** apple only: the Sign in with Apple key that signs the client secret */
+  apple?: { teamId: string; keyId: string; privateKeyPem: string };
+}
+
+export type EmailConfig = { provider: "dev"; from: string } | { provider: "resend"; from: string; apiKey: string; baseUrl?: string };
+
+export type FilesConfig =
+  | { store: "local"; directory: string }
+  | { store: "s3"; bucket: string; endpoint?: string; region?: string; accessKeyId: string; secretAccessKey: string };
+
 export interface Config {
   env: "development" | "test" | "production";
   host: string;
@@ -15,6 +33,12 @@ export interface Config {
   databaseUrl: string;
   databaseAuthToken?: string;
   signingKey: JWK;
+  /** retired keys (public or private JWKs) still published and accepted until their tokens have expired */
+  previousSigningKeys: JWK[];
+  /** keys the emailed-token HMACs and at-rest encryption (TOTP secrets); ≥ 32 chars; derived from the signing key outside production */
+  appSecret?: string;
+  /** where links in emails point (the storefront or the edge) */
+  publicUrl: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   /** argon2id memory cost in KiB; Bun's default (64 MiB) unless lowered for tests. */
@@ -27,6 +51,11 @@ export interface Config {
   events: EventsConfig;
   /** Shared secret the edge presents on POST /internal/events; unset disables that route. */
   eventsSecret?: string;
+  email: EmailConfig;
+  files: FilesConfig;
+  /** WebAuthn relying party: the site passkeys are bound to */
+  webauthn: { rpId: string; rpName: string; origins: string[] };
+  oauthProviders: OAuthProviderConfig[];
 }
 
 export class ConfigError extends Error {
@@ -64,12 +93,38 @@ export function loadConfig(env: Env): Config {
   const databaseAuthToken = read.optional("DATABASE_AUTH_TOKEN");
   if (databaseUrl.startsWith("libsql://") && !databaseAuthToken) problems.push("DATABASE_AUTH_TOKEN: required for a libsql:// (Turso) DATABASE_URL");
 
+  const emailProvider = read.oneOf("EMAIL_PROVIDER", ["dev", "resend"] as const, "dev");
+  const emailFrom = read.optional("EMAIL_FROM") ?? "Bazaar <no-reply@bazaar.localhost>";
+  let email: EmailConfig = { provider: "dev", from: emailFrom };
+  if (emailProvider === "resend") {
+    email = { provider: "resend", from: emailFrom, apiKey: read.required("RESEND_API_KEY") };
+    if (read.optional("RESEND_BASE_URL")) email.baseUrl = read.url("RESEND_BASE_URL", "");
+  }
+  const fileStore = read.oneOf("FILE_STORE", ["local", "s3"] as const, "local");
+  const files: FilesConfig =
+    fileStore === "local"
+      ? { store: "local", directory: read.optional("FILES_DIR") ?? "data/files" }
+      : {
+          store: "s3",
+          bucket: read.required("S3_BUCKET"),
+          ...(read.optional("S3_ENDPOINT") ? { endpoint: read.url("S3_ENDPOINT", "") } : {}),
+          ...(read.optional("S3_REGION") ? { region: read.optional("S3_REGION") as string } : {}),
+          accessKeyId: read.required("S3_ACCESS_KEY_ID"),
+          secretAccessKey: read.required("S3_SECRET_ACCESS_KEY"),
+        };
+  const publicUrl = read.url("PUBLIC_URL", "http://127.0.0.1:8787");
+  const appSecret = read.optional("APP_SECRET");
+  if (appSecret && appSecret.length < 32) problems.push("APP_SECRET: must be at least 32 characters");
+  if (!appSecret && appEnv === "production") problems.push("APP_SECRET: required in production (at least 32 random characters)");
+
   const config: Config = {
     env: appEnv,
     host: read.optional("HOST") ?? "127.0.0.1",
     port: read.int("PORT", 3000, 0, 65535),
     databaseUrl,
     signingKey: read.jwk("AUTH_SIGNING_KEY"),
+    previousSigningKeys: read.jwkList("AUTH_PREVIOUS_SIGNING_KEYS"),
+    publicUrl: publicUrl.replace(/\/+$/, ""),
     accessTokenTtlSeconds: read.int("ACCESS_TOKEN_TTL_SECONDS", 900, 1, 86_400),
     refreshTokenTtlDays: read.int("REFRESH_TOKEN_TTL_DAYS", 30, 1, 365),
     passwordHashMemoryKib: read.int("PASSWORD_HASH_MEMORY_KIB", 65_536, 1024, 1_048_576),
@@ -81,7 +136,19 @@ export function loadConfig(env: Env): Config {
     logLevel: read.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
     services,
     events,
+    email,
+    files,
+    webauthn: {
+      rpId: read.optional("WEBAUTHN_RP_ID") ?? new URL(URL.canParse(publicUrl) ? publicUrl : "http://localhost").hostname,
+      rpName: read.optional("WEBAUTHN_RP_NAME") ?? "Bazaar",
+      origins: (read.optional("WEBAUTHN_ORIGINS") ?? (URL.canParse(publicUrl) ? new URL(publicUrl).origin : ""))
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    },
+    oauthProviders: read.oauthProviders("OAUTH_PROVIDERS"),
   };
+  if (appSecret) config.appSecret = appSecret;
   if (databaseAuthToken) config.databaseAuthToken = databaseAuthToken;
   if (eventsSecret) config.eventsSecret = eventsSecret;
   if (problems.length) throw new ConfigError(problems);
@@ -157,6 +224,57 @@ class Reader {
     if (!/^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(raw))
       this.problems.push(`${name}: must start with file:, libsql://, http(s):// or ws(s)://, got "${raw}"`);
     return raw;
+  }
+
+  /** A JSON array of JWKs (public or private, each with a kid); empty when unset. */
+  jwkList(name: string): JWK[] {
+    const raw = this.optional(name);
+    if (!raw) return [];
+    try {
+      const list = JSON.parse(raw) as JWK[];
+      if (!Array.isArray(list) || list.some((k) => k.kty !== "OKP" || k.crv !== "Ed25519" || !k.x || !k.kid))
+        throw new Error("must be a JSON array of Ed25519 JWKs with kid");
+      return list.map(({ d: _private, ...publicPart }) => publicPart);
+    } catch (error) {
+      this.problems.push(`${name}: ${error instanceof Error ? error.message : "invalid JSON"}`);
+      return [];
+    }
+  }
+
+  /**
+   * OAUTH_PROVIDERS=google,github,corp names the providers; each reads OAUTH_<NAME>_CLIENT_ID and
+   * _CLIENT_SECRET; a name that is no preset is generic OIDC and needs _ISSUER; apple needs
+   * _TEAM_ID, _KEY_ID and _PRIVATE_KEY instead of a client secret.
+   */
+  oauthProviders(name: string): OAuthProviderConfig[] {
+    const raw = this.optional(name);
+    if (!raw) return [];
+    const presets = ["google", "github", "apple", "facebook"] as const;
+    const providers: OAuthProviderConfig[] = [];
+    for (const providerName of raw
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean)) {
+      if (!/^[a-z][a-z0-9-]{0,30}$/.test(providerName)) {
+        this.problems.push(`${name}: provider names are lowercase letters, digits and dashes, got "${providerName}"`);
+        continue;
+      }
+      const prefix = `OAUTH_${providerName.toUpperCase().replaceAll("-", "_")}_`;
+      const kind = (presets as readonly string[]).includes(providerName) ? (providerName as OAuthProviderConfig["kind"]) : "oidc";
+      const provider: OAuthProviderConfig = { name: providerName, kind, clientId: this.required(`${prefix}CLIENT_ID`), clientSecret: "" };
+      if (kind === "apple") {
+        provider.apple = {
+          teamId: this.required(`${prefix}TEAM_ID`),
+          keyId: this.required(`${prefix}KEY_ID`),
+          privateKeyPem: this.required(`${prefix}PRIVATE_KEY`),
+        };
+      } else {
+        provider.clientSecret = this.required(`${prefix}CLIENT_SECRET`);
+      }
+      if (kind === "oidc") provider.issuer = this.url(`${prefix}ISSUER`, "");
+      providers.push(provider);
+    }
+    return providers;
   }
 
   jwk(name: string): JWK {

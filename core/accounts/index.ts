@@ -1,22 +1,35 @@
 import type { Deps } from "../platform/deps.ts";
-import { LoginThrottle, PasswordHasher } from "./password.ts";
+import { adminRoutes } from "./admin/routes.ts";
+import { Challenges } from "./challenges.ts";
+import { EmailLinks } from "./email-links.ts";
+import { PasswordHasher } from "./password.ts";
 import { accountsRoutes } from "./routes.ts";
 import { createAccountsService } from "./service.ts";
 import { subscribeAccounts } from "./subscribers.ts";
+import { Throttle } from "./throttle.ts";
 
 /** The accounts service as the app composes it: its HTTP routes and its event subscribers. */
 export const accountsModule = {
   routes(deps: Deps) {
-    const service = createAccountsService({
+    const throttle = new Throttle(deps.database, deps.clock);
+    const challenges = new Challenges(deps.database, deps.clock);
+    const accounts = createAccountsService({
       keys: deps.keys,
       hasher: new PasswordHasher(deps.config.passwordHashMemoryKib),
-      throttle: new LoginThrottle(),
+      throttle,
+      challenges,
+      emailLinks: emailLinks(deps),
       accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
       refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
     });
-    return accountsRoutes(deps, service);
+    return accountsRoutes(deps, accounts).use(adminRoutes(deps));
   },
-  subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps),
+  subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps, emailLinks(deps)),
 };
 
+function emailLinks(deps: Deps): EmailLinks {
+  return new EmailLinks(deps.secrets, deps.email, deps.config.publicUrl);
+}
+
+export { findLiveActor } from "./repo.ts";
 export { toUserView } from "./service.ts";

@@ -46,37 +46,3 @@ export class PasswordHasher {
     }
   }
 }
-
-/**
- * Login attempts per email in a sliding window, counted *before* hashing so that
- * concurrent guesses cannot all slip past the check while earlier ones are still
- * being hashed; a successful login clears the count. Per process: the exact, shared
- * limit belongs to a Durable Object or the database (accounts issue).
- */
-export class LoginThrottle {
-  private readonly attempts = new Map<string, number[]>();
-
-  constructor(
-    private readonly maxAttempts = 10,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  /** Counts an attempt, or throws 429 when the window is full. */
-  begin(email: string, now: number): void {
-    const recent = (this.attempts.get(email) ?? []).filter((t) => t > now - this.windowMs);
-    if (recent.length >= this.maxAttempts) {
-      const retryAfter = Math.ceil(((recent[0] ?? now) + this.windowMs - now) / 1000);
-      throw new AppError("RATE_LIMITED", "Too many sign-in attempts for this account; try again later", undefined, {
-        "retry-after": String(Math.max(1, retryAfter)),
-      });
-    }
-    recent.push(now);
-    this.attempts.set(email, recent);
-    // bounded memory under a flood of distinct emails: forget the oldest entry
-    if (this.attempts.size > 100_000) this.attempts.delete(this.attempts.keys().next().value ?? "");
-  }
-
-  succeed(email: string): void {
-    this.attempts.delete(email);
-  }
-}

@@ -61,7 +61,8 @@ describe("login, me, refresh, logout", () => {
     const me = await h.request("GET", "/v1/me", { token: tokens.accessToken });
     expect(me.status).toBe(200);
     expect(await json<UserView>(me)).toEqual(registered.user);
-    expect(await outboxTypes()).toEqual(["user.registered", "user.logged_in"]);
+    // registration happened on no particular device; the iPhone is new to this account
+    expect(await outboxTypes()).toEqual(["user.registered", "user.logged_in", "user.new_device_login"]);
   });
 
   test("refresh rotates: new tokens work, the old refresh token is dead", async () => {

@@ -7,17 +7,25 @@ const trusted = new Set(["127.0.0.1"]);
 
 test("X-Forwarded-For is believed only from a trusted proxy", () => {
   const spoofed = request({ "x-forwarded-for": "6.6.6.6", "user-agent": "curl/8" });
-  expect(clientInfo(spoofed, from("203.0.113.9"), trusted)).toEqual({ ip: "203.0.113.9", userAgent: "curl/8" });
-  expect(clientInfo(spoofed, from("127.0.0.1"), trusted)).toEqual({ ip: "6.6.6.6", userAgent: "curl/8" });
+  expect(clientInfo(spoofed, from("203.0.113.9"), trusted)).toEqual({ ip: "203.0.113.9", userAgent: "curl/8", location: null });
+  expect(clientInfo(spoofed, from("127.0.0.1"), trusted)).toEqual({ ip: "6.6.6.6", userAgent: "curl/8", location: null });
 });
 
 test("the first address of a forwarded chain is the client; without a socket there is no address", () => {
   expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7, 10.0.0.1" }), from("127.0.0.1"), trusted).ip).toBe("198.51.100.7");
-  expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7" }), null, trusted)).toEqual({ ip: null, userAgent: null });
+  expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7" }), null, trusted)).toEqual({ ip: null, userAgent: null, location: null });
 });
 
 test("hostile lengths are cut", () => {
   const info = clientInfo(request({ "x-forwarded-for": "1".repeat(500), "user-agent": "x".repeat(5000) }), from("127.0.0.1"), trusted);
   expect(info.ip?.length).toBe(64);
   expect(info.userAgent?.length).toBe(300);
+});
+
+test("the edge's geo headers give a coarse location, believed only from a trusted proxy and only if they look like place names", () => {
+  const geo = request({ "x-bazaar-geo-country": "PT", "x-bazaar-geo-city": "Lisbon" });
+  expect(clientInfo(geo, from("127.0.0.1"), trusted).location).toBe("Lisbon, PT");
+  expect(clientInfo(geo, from("203.0.113.9"), trusted).location).toBeNull();
+  expect(clientInfo(request({ "x-bazaar-geo-country": "<script>" }), from("127.0.0.1"), trusted).location).toBeNull();
+  expect(clientInfo(request({ "x-bazaar-geo-city": "São Paulo", "x-bazaar-geo-country": "BR" }), from("127.0.0.1"), trusted).location).toBe("São Paulo, BR");
 });

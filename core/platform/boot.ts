@@ -1,12 +1,17 @@
-import { createTokenVerifier, importSigningKey, localKeyResolver, publicJwks } from "@bazaar/auth";
+import { createHash } from "node:crypto";
+import { createTokenVerifier, importSigningKey, localKeyResolver, publicJwks, type SigningKey } from "@bazaar/auth";
 import { createIdGenerator } from "@bazaar/contracts";
 import { createDatabase, type Database } from "@bazaar/db";
+import { DevMailbox, type EmailSender } from "@bazaar/email";
 import { CloudflareQueuesTransport, EdgeIngestTransport, EventBus, type EventTransport, InProcessTransport, OutboxRelay } from "@bazaar/events";
+import { type FileStore, LocalFileStore } from "@bazaar/files";
+import { findLiveActor } from "../accounts/index.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../http/logger.ts";
 import { Metrics } from "../http/metrics.ts";
 import type { Deps } from "./deps.ts";
 import { Readiness } from "./readiness.ts";
+import { createSecrets } from "./secrets.ts";
 
 /** Builds every long-lived dependency from the validated config; the one place that wires production parts. */
 export async function createDeps(config: Config, overrides: { database?: Database; clock?: () => number; startRelay?: boolean } = {}): Promise<Deps> {
@@ -17,7 +22,9 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     createDatabase(config.databaseAuthToken ? { url: config.databaseUrl, authToken: config.databaseAuthToken } : { url: config.databaseUrl });
   const signingKey = await importSigningKey(config.signingKey);
   const metrics = new Metrics();
-  const resolver = localKeyResolver(publicJwks([signingKey]));
+  // retired keys stay published (and accepted) until the tokens they signed have expired
+  const published = [signingKey, ...config.previousSigningKeys.map(retiredKey)];
+  const resolver = localKeyResolver(publicJwks(published));
   const bus = new EventBus(database, clock);
 
   const deps: Deps = {
@@ -29,7 +36,17 @@ export async function createDeps(config: Config, overrides: { database?: Databas
     metrics,
     bus,
     readiness: new Readiness(database),
-    keys: { current: signingKey, published: [signingKey], resolver, verify: createTokenVerifier(resolver) },
+    keys: { current: signingKey, published, resolver, verify: createTokenVerifier(resolver) },
+    // outside production the app secret may be derived from the signing key, so `bun run dev` needs no new setting
+    secrets: createSecrets(
+      config.appSecret ??
+        createHash("sha256")
+          .update(`bazaar-app-secret:${String(config.signingKey.d)}`)
+          .digest("hex"),
+    ),
+    email: emailSender(config, database, clock),
+    files: fileStore(config),
+    sessions: { liveActor: (userId, sessionId) => findLiveActor(database, userId, sessionId) as ReturnType<Deps["sessions"]["liveActor"]> },
   };
   if (overrides.startRelay !== false) {
     deps.relay = new OutboxRelay(database, eventTransport(config, bus), {
@@ -52,5 +69,32 @@ function eventTransport(config: Config, bus: EventBus): EventTransport {
       return new EdgeIngestTransport(events.edgeUrl, events.secret);
     case "cloudflare":
       return new CloudflareQueuesTransport(events);
+  }
+}
+
+/** A retired key is only published, never used to sign: its private half is not needed. */
+function retiredKey(publicJwk: Config["previousSigningKeys"][number]): SigningKey {
+  return {
+    kid: String(publicJwk.kid),
+    privateKey: undefined as unknown as SigningKey["privateKey"],
+    publicJwk: { kty: "OKP", crv: "Ed25519", x: String(publicJwk.x), kid: String(publicJwk.kid), alg: "EdDSA", use: "sig" },
+  };
+}
+
+function emailSender(config: Config, database: Database, clock: () => number): EmailSender {
+  switch (config.email.provider) {
+    case "dev":
+      return new DevMailbox(database, config.email.from, clock);
+    case "resend":
+      throw new Error("EMAIL_PROVIDER=resend: the Resend adapter is not wired yet");
+  }
+}
+
+function fileStore(config: Config): FileStore {
+  switch (config.files.store) {
+    case "local":
+      return new LocalFileStore(config.files.directory);
+    case "s3":
+      throw new Error("FILE_STORE=s3: the S3 adapter is not wired yet");
   }
 }

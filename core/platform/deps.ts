@@ -1,12 +1,15 @@
 import type { AccessClaims, KeyResolver, SigningKey } from "@bazaar/auth";
-import type { IdGenerator } from "@bazaar/contracts";
+import type { IdGenerator, Role } from "@bazaar/contracts";
 import type { Database } from "@bazaar/db";
+import type { EmailSender } from "@bazaar/email";
 import type { EventBus, OutboxRelay } from "@bazaar/events";
+import type { FileStore } from "@bazaar/files";
 import type { Config } from "../config.ts";
 import type { ClientInfo } from "../http/client-info.ts";
 import type { Logger } from "../http/logger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Readiness } from "./readiness.ts";
+import type { Secrets } from "./secrets.ts";
 
 export interface SigningKeys {
   /** signs new tokens */
@@ -28,7 +31,12 @@ export interface Deps {
   metrics: Metrics;
   bus: EventBus;
   keys: SigningKeys;
+  secrets: Secrets;
+  email: EmailSender;
+  files: FileStore;
   readiness: Readiness;
+  /** accounts' answer to "is this session live, and what may its user do?" (the auth check on every route) */
+  sessions: SessionChecker;
   /** absent in tests that drive delivery by hand */
   relay?: OutboxRelay;
 }
@@ -46,8 +54,14 @@ export interface Ctx {
   eventsWritten: () => void;
 }
 
+export interface SessionChecker {
+  liveActor(userId: string, sessionId: string): Promise<{ roles: Role[]; status: string } | undefined>;
+}
+
+/** The signed-in caller, as the authentication check found them in the database (not only in the token). */
+
 export interface Actor {
   userId: string;
   sessionId: string;
-  roles: string[];
+  roles: Role[];
 }

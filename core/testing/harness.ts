@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateSigningKey } from "@bazaar/auth";
 import type { TokenPair } from "@bazaar/contracts";
 import { createTestDatabase } from "@bazaar/db/testing";
+import { DevMailbox } from "@bazaar/email";
 import { InProcessTransport, OutboxRelay } from "@bazaar/events";
 import { createApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
@@ -27,6 +31,7 @@ export interface RequestOptions {
  */
 export async function createHarness(env: Record<string, string> = {}, options: { migrate?: boolean } = {}) {
   const database = await createTestDatabase(options);
+  const filesDir = mkdtempSync(join(tmpdir(), "bazaar-files-"));
   const { privateJwk } = await generateSigningKey("key_test");
   const clock: TestClock = {
     now: Date.now(),
@@ -40,6 +45,8 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     PASSWORD_HASH_MEMORY_KIB: "1024",
     LOG_LEVEL: "silent",
     EVENTS_SECRET: TEST_EVENTS_SECRET,
+    FILES_DIR: filesDir,
+    PUBLIC_URL: "https://shop.example",
     ...env,
   });
   const deps = await createDeps(config, { database, clock: () => clock.now, startRelay: false });
@@ -75,8 +82,28 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     },
     /** Delivers everything in the outbox to this app's subscribers, as the relay would. */
     deliverEvents: () => relay.flush(),
+    /** Mail the development mailbox holds for `to`, newest first (deliver events first: mail is sent by subscribers). */
+    async mailTo(to: string) {
+      return new DevMailbox(database, "test").list({ to });
+    },
+    /** The token in the newest link of `kind` mailed to `to` (after delivering pending events). */
+    async linkToken(to: string, path: "/account/verify-email" | "/account/reset-password"): Promise<string> {
+      await relay.flush();
+      const mail = (await new DevMailbox(database, "test").list({ to })).find((m) => m.text.includes(path));
+      const token = mail?.text.match(new RegExp(`${path}\\?token=([A-Za-z0-9_-]+)`))?.[1];
+      if (!token) throw new Error(`no ${path} link mailed to ${to}`);
+      return token;
+    },
+    /** Gives a user a role directly in the database (how the first admin is made: scripts/grant-role.ts). */
+    async grantRole(userId: string, role: string) {
+      await database.client.execute({
+        sql: "UPDATE user SET roles = json_insert(roles, '$[#]', ?) WHERE id = ? AND NOT EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?)",
+        args: [role, userId, role],
+      });
+    },
     async destroy() {
       await database.destroy();
+      rmSync(filesDir, { recursive: true, force: true });
     },
   };
 }

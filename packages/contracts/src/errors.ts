@@ -4,10 +4,12 @@ import { type Static, Type } from "@sinclair/typebox";
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   MALFORMED_JSON: 400,
+  INVALID_LINK_TOKEN: 400,
   VALIDATION_FAILED: 422,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   FORBIDDEN: 403,
+  ACCOUNT_DISABLED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
@@ -24,11 +26,13 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 const TITLES: Record<ErrorCode, string> = {
   BAD_REQUEST: "Bad request",
+  INVALID_LINK_TOKEN: "Invalid or expired link",
   MALFORMED_JSON: "Malformed JSON body",
   VALIDATION_FAILED: "Validation failed",
   UNAUTHENTICATED: "Authentication required",
   INVALID_CREDENTIALS: "Invalid credentials",
   FORBIDDEN: "Forbidden",
+  ACCOUNT_DISABLED: "Account disabled",
   NOT_FOUND: "Not found",
   METHOD_NOT_ALLOWED: "Method not allowed",
   CONFLICT: "Conflict",

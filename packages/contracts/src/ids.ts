@@ -5,6 +5,8 @@ export const ID_PREFIX = {
   event: "evt",
   request: "req",
   key: "key",
+  audit: "aud",
+  address: "adr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,6 +1,7 @@
 import "./formats.ts";
 
 export * from "./accounts.ts";
+export * from "./admin-users.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./money.ts";

@@ -19,7 +19,7 @@ function bodyOf(id: string): string {
 
 describe("id prefixes", () => {
   test("the prefix table is exactly the documented one and no two kinds share a prefix", () => {
-    expect(ID_PREFIX).toEqual({ user: "usr", session: "ses", event: "evt", request: "req", key: "key" });
+    expect(ID_PREFIX).toEqual({ user: "usr", session: "ses", event: "evt", request: "req", key: "key", audit: "aud", address: "adr" });
     expect(new Set(Object.values(ID_PREFIX)).size).toBe(KINDS.length);
   });
 

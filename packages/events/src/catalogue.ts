@@ -2,6 +2,9 @@ import { Type } from "@sinclair/typebox";
 import { defineEvent } from "./envelope.ts";
 
 /** Every event the platform emits, with its versioned payload schema. */
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
 export const userRegistered = defineEvent(
   "user.registered",
   1,
@@ -11,18 +14,124 @@ export const userRegistered = defineEvent(
 export const userLoggedIn = defineEvent(
   "user.logged_in",
   1,
-  Type.Object({ userId: Type.String(), sessionId: Type.String(), userAgent: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+  Type.Object({ userId: Type.String(), sessionId: Type.String(), userAgent: Nullable(Type.String()) }, { additionalProperties: false }),
 );
+
+/** Why a session ended. The edge adds the session to its revocation list for every reason. */
+export const SESSION_REVOKED_REASONS = [
+  "logout",
+  "refresh_reuse",
+  "revoked_by_user",
+  "password_reset",
+  "password_changed",
+  "account_suspended",
+  "account_deleted",
+] as const;
 
 export const sessionRevoked = defineEvent(
   "session.revoked",
   1,
   Type.Object(
-    { userId: Type.String(), sessionId: Type.String(), reason: Type.Union([Type.Literal("logout"), Type.Literal("refresh_reuse")]) },
+    { userId: Type.String(), sessionId: Type.String(), reason: Type.Union(SESSION_REVOKED_REASONS.map((r) => Type.Literal(r))) },
     { additionalProperties: false },
   ),
 );
 
-export const EVENT_CATALOGUE = [userRegistered, userLoggedIn, sessionRevoked] as const;
+/** A sign-in from a device this account had not used before (notifications tell the owner). */
+export const userNewDeviceLogin = defineEvent(
+  "user.new_device_login",
+  1,
+  Type.Object(
+    {
+      userId: Type.String(),
+      sessionId: Type.String(),
+      deviceName: Type.String(),
+      ip: Nullable(Type.String()),
+      location: Nullable(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Someone asked for (another) verification email; the mailer derives the link from this event's id. */
+export const userEmailVerificationRequested = defineEvent(
+  "user.email_verification_requested",
+  1,
+  Type.Object({ userId: Type.String(), email: Type.String() }, { additionalProperties: false }),
+);
+
+export const userEmailVerified = defineEvent(
+  "user.email_verified",
+  1,
+  Type.Object({ userId: Type.String(), email: Type.String() }, { additionalProperties: false }),
+);
+
+/** A reset link is owed to this address; the mailer derives the link from this event's id. */
+export const userPasswordResetRequested = defineEvent(
+  "user.password_reset_requested",
+  1,
+  Type.Object({ userId: Type.String(), email: Type.String() }, { additionalProperties: false }),
+);
+
+export const userPasswordChanged = defineEvent(
+  "user.password_changed",
+  1,
+  Type.Object({ userId: Type.String(), via: Type.Union([Type.Literal("reset"), Type.Literal("change")]) }, { additionalProperties: false }),
+);
+
+export const userRolesChanged = defineEvent(
+  "user.roles_changed",
+  1,
+  Type.Object(
+    { userId: Type.String(), roles: Type.Array(Type.String()), granted: Type.Array(Type.String()), revoked: Type.Array(Type.String()), actorId: Type.String() },
+    { additionalProperties: false },
+  ),
+);
+
+/** Suspended, banned or reinstated: the edge refuses a non-active user's tokens at once. */
+export const userStatusChanged = defineEvent(
+  "user.status_changed",
+  1,
+  Type.Object(
+    {
+      userId: Type.String(),
+      status: Type.Union([Type.Literal("active"), Type.Literal("suspended"), Type.Literal("banned"), Type.Literal("deleted")]),
+      actorId: Type.String(),
+      reason: Nullable(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const userTwoFactorChanged = defineEvent(
+  "user.two_factor_changed",
+  1,
+  Type.Object(
+    {
+      userId: Type.String(),
+      method: Type.Union([Type.Literal("totp"), Type.Literal("passkey"), Type.Literal("recovery_codes")]),
+      change: Type.Union([Type.Literal("enabled"), Type.Literal("disabled"), Type.Literal("regenerated"), Type.Literal("used")]),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Personal data is gone; other services anonymise what they keep about this user (orders stay). */
+export const userDeleted = defineEvent("user.deleted", 1, Type.Object({ userId: Type.String() }, { additionalProperties: false }));
+
+export const EVENT_CATALOGUE = [
+  userRegistered,
+  userLoggedIn,
+  sessionRevoked,
+  userNewDeviceLogin,
+  userEmailVerificationRequested,
+  userEmailVerified,
+  userPasswordResetRequested,
+  userPasswordChanged,
+  userRolesChanged,
+  userStatusChanged,
+  userTwoFactorChanged,
+  userDeleted,
+] as const;
 export type CatalogueEvent = (typeof EVENT_CATALOGUE)[number];
 export type EventType = CatalogueEvent["type"];

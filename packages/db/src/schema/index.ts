@@ -1,2 +1,3 @@
 export * from "./accounts.ts";
+export * from "./email.ts";
 export * from "./events.ts";

@@ -1,0 +1,2 @@
+export type { FileStore, StoredFile } from "./store.ts";
+export { LocalFileStore } from "./local.ts";
