@@ -1,5 +1,6 @@
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { UPLOAD_ROUTES } from "./http/body-guard.ts";
 import { createDeps } from "./platform/boot.ts";
 
 const DRAIN_DEADLINE_MS = 15_000;
@@ -21,7 +22,7 @@ const app = createApp(deps).listen({
   port: config.port,
   // the body guard answers oversized requests that declare their length (problem+json); this
   // server-level cap, with headroom above it, only stops chunked bodies that never end
-  maxRequestBodySize: config.maxBodyBytes * 2,
+  maxRequestBodySize: Math.max(config.maxBodyBytes, ...UPLOAD_ROUTES.map((u) => u.maxBytes)) * 2,
   // never Bun's HTML error page (it shows stack frames): errors are problem+json or nothing
   development: false,
 });
