@@ -144,7 +144,7 @@ export async function liveSessions(database: Database, userId: string): Promise<
     .select()
     .from(schema.session)
     .where(and(eq(schema.session.userId, userId), isNull(schema.session.revokedAt)))
-    .orderBy(desc(schema.session.lastSeenAt));
+    .orderBy(desc(schema.session.lastSeenAt), desc(schema.session.id));
 }
 
 export async function liveSessionIds(database: Database, userId: string): Promise<string[]> {
