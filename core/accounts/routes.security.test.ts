@@ -174,6 +174,22 @@ describe("access tokens", () => {
     expect((await h.request("GET", "/v1/me", { token: hs256 })).status).toBe(401);
   });
 
+  test("an unknown kid, a tampered payload or a tampered signature → 401", async () => {
+    const { accessToken, user } = await h.register();
+    const [header, payload, signature] = accessToken.split(".") as [string, string, string];
+    const decoded = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString());
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const { key } = await generateSigningKey("key_unknown");
+    const unknownKid = await signAccessToken(key, { sub: user.id, sid: decoded(payload).sid, roles: ["buyer"] }, h.clock.now, 900);
+    const elevated = `${header}.${encoded({ ...decoded(payload), roles: ["admin"] })}.${signature}`;
+    const otherUser = `${header}.${encoded({ ...decoded(payload), sub: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C" })}.${signature}`;
+    const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`;
+    const swappedKid = `${encoded({ ...decoded(header), kid: "key_other" })}.${payload}.${signature}`;
+    for (const token of [unknownKid, elevated, otherUser, flipped, swappedKid]) {
+      expect((await h.request("GET", "/v1/me", { token })).status).toBe(401);
+    }
+  });
+
   test("a still-unexpired access token of a revoked session → 401", async () => {
     const tokens = await h.register();
     expect((await h.request("GET", "/v1/me", { token: tokens.accessToken })).status).toBe(200);
@@ -220,5 +236,53 @@ describe("refresh tokens", () => {
   test("a made-up refresh token → 401; a malformed one → 422", async () => {
     expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: "rt_madeupmadeupmadeupmadeup" } })).status).toBe(401);
     expect((await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: 7 } })).status).toBe(422);
+  });
+});
+
+describe("injection strings in every text field are data, never code", () => {
+  const HOSTILE = [
+    "' OR '1'='1",
+    "Robert'); DROP TABLE user;--",
+    "<script>alert(1)</script>",
+    "{{7*7}}${7*7}",
+    "../../etc/passwd",
+    "\u0000null byte",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ‮reversed",
+  ];
+
+  test("in names, emails and passwords: stored verbatim or refused with a 4xx naming the field; never a 500", async () => {
+    for (const [i, hostile] of HOSTILE.entries()) {
+      const asName = await h.request("POST", "/v1/auth/register", { body: { email: `n${i}@example.com`, password: "correct horse battery", name: hostile } });
+      if (hostile.includes("\u0000")) {
+        // SQLite would cut the string at NUL: refused rather than silently truncated
+        expect(asName.status).toBe(422);
+        expect((await problem(asName)).errors?.[0]?.path).toBe("/name");
+      } else {
+        expect(asName.status, hostile).toBe(201);
+        expect(((await asName.json()) as TokenPair).user.name).toBe(hostile);
+      }
+
+      const asEmail = await h.request("POST", "/v1/auth/register", { body: { email: hostile, password: "correct horse battery", name: "x" } });
+      expect(asEmail.status, hostile).toBe(422);
+      expect((await problem(asEmail)).errors?.[0]?.path).toBe("/email");
+
+      const asPassword = await h.request("POST", "/v1/auth/register", { body: { email: `p${i}@example.com`, password: `${hostile} plus length`, name: "x" } });
+      expect([201, 422], hostile).toContain(asPassword.status);
+
+      for (const [path, body] of [
+        ["/v1/auth/login", { email: `n${i}@example.com`, password: hostile }],
+        ["/v1/auth/login", { email: hostile, password: hostile }],
+        ["/v1/auth/password-reset", { email: hostile }],
+        ["/v1/auth/refresh", { refreshToken: `${hostile}${"x".repeat(20)}` }],
+        ["/v1/auth/verify-email", { token: `${hostile}${"x".repeat(20)}` }],
+        ["/v1/auth/password-reset/confirm", { token: `${hostile}${"x".repeat(20)}`, password: "correct horse battery" }],
+      ] as const) {
+        const response = await h.request("POST", path, { body });
+        expect(response.status, `${path} ${hostile}`).toBeGreaterThanOrEqual(400);
+        expect(response.status, `${path} ${hostile}`).toBeLessThan(500);
+      }
+    }
+    // every account above is intact and nothing was dropped
+    expect(await count("user")).toBeGreaterThanOrEqual(HOSTILE.length - 1);
   });
 });

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Database } from "@bazaar/db";
-import { createTestDatabase } from "@bazaar/db/testing";
+import { createTestDatabase, type TestDatabase } from "@bazaar/db/testing";
 import { assertAcceptablePassword } from "./password-policy.ts";
 import { Throttle, type ThrottlePolicy } from "./throttle.ts";
 
 const policy: ThrottlePolicy = { limit: 3, windowMs: 60_000, lockMs: 10_000, maxLockMs: 40_000 };
-let database: Database;
+let database: TestDatabase;
 let now: number;
 let throttle: Throttle;
 beforeEach(async () => {

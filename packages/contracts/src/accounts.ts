@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { idPattern } from "./ids.ts";
+import { SingleLineText } from "./text.ts";
 
 export const Email = Type.String({ format: "email", maxLength: 254, error: "must be a valid email address", examples: ["ada@example.com"] });
 export const Password = Type.String({ minLength: 10, maxLength: 128, error: "must be 10 to 128 characters", examples: ["correct horse battery"] });
@@ -31,7 +32,7 @@ export const RegisterBody = Type.Object(
   {
     email: Email,
     password: Password,
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: "\\S", error: "must be 1 to 100 characters, not all blank", examples: ["Ada Lovelace"] }),
+    name: SingleLineText({ maxLength: 100, examples: ["Ada Lovelace"] }),
   },
   { additionalProperties: false, example: { email: "ada@example.com", password: "correct horse battery", name: "Ada Lovelace" } },
 );

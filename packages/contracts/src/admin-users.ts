@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Role, UserId, UserView } from "./accounts.ts";
 import { Page } from "./pagination.ts";
+import { SingleLineText } from "./text.ts";
 
 export const AccountStatus = Type.Union([Type.Literal("active"), Type.Literal("suspended"), Type.Literal("banned"), Type.Literal("deleted")]);
 export type AccountStatus = Static<typeof AccountStatus>;
@@ -37,13 +38,7 @@ export const UserRoleParams = Type.Object({ id: UserId, role: Role });
 export const SetStatusBody = Type.Object(
   {
     status: Type.Union([Type.Literal("active"), Type.Literal("suspended"), Type.Literal("banned")]),
-    reason: Type.String({
-      minLength: 1,
-      maxLength: 500,
-      pattern: "\\S",
-      error: "must say why (1 to 500 characters)",
-      examples: ["Repeated counterfeit listings"],
-    }),
+    reason: SingleLineText({ maxLength: 500, examples: ["Repeated counterfeit listings"], description: "why: kept in the audit trail" }),
   },
   { additionalProperties: false, example: { status: "suspended", reason: "Repeated counterfeit listings" } },
 );

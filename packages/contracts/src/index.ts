@@ -6,4 +6,5 @@ export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
 export * from "./pagination.ts";
+export * from "./text.ts";
 export * from "./validation.ts";

@@ -65,7 +65,7 @@ describe("assertValid", () => {
     expect(byPath(errors)).toEqual({
       "/email": "must be a valid email address",
       "/password": "must be 10 to 128 characters",
-      "/name": "must be 1 to 100 characters, not all blank",
+      "/name": "must be 1 to 100 characters of one line, not all blank",
     });
     expect(byPath(validationErrors(LoginBody, {}))).toEqual({
       "/email": "must be a valid email address",
