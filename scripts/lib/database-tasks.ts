@@ -1,6 +1,10 @@
-import { createIdGenerator } from "@bazaar/contracts";
+import { createIdGenerator, Role } from "@bazaar/contracts";
 import { createDatabase, migrateDatabase, migrationStatus, schema } from "@bazaar/db";
+import { createEvent, outboxInsert, userRolesChanged } from "@bazaar/events";
+import { eq } from "drizzle-orm";
 import { DEMO_ACCOUNTS } from "../demo-accounts.ts";
+
+const ROLES = Role.anyOf.map((literal) => literal.const);
 
 export async function migrate(databaseUrl: string, authToken?: string): Promise<{ applied: number }> {
   const database = createDatabase(authToken ? { url: databaseUrl, authToken } : { url: databaseUrl });
@@ -47,6 +51,40 @@ export async function seed(databaseUrl: string, authToken?: string, force = fals
       if (rows.length) created.push(account.email);
     }
     return { created };
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Grants a role from the command line: how the first admin of a fresh database is made (every
+ * later grant goes through the admin API). Audited like an API grant, with actor "cli".
+ */
+export async function grantRole(databaseUrl: string, authToken: string | undefined, email: string, role: string): Promise<"granted" | "already"> {
+  if (!(ROLES as readonly string[]).includes(role)) throw new Error(`unknown role "${role}"; roles are ${ROLES.join(", ")}`);
+  const database = createDatabase(authToken ? { url: databaseUrl, authToken } : { url: databaseUrl });
+  const ids = createIdGenerator();
+  try {
+    const [user] = await database.db.select().from(schema.user).where(eq(schema.user.email, email.trim().toLowerCase()));
+    if (!user || user.status === "deleted") throw new Error(`no account with email ${email}`);
+    if (user.roles.includes(role)) return "already";
+    const now = Date.now();
+    const roles = [...user.roles, role];
+    const event = createEvent(userRolesChanged, { userId: user.id, roles, granted: [role], revoked: [], actorId: "cli" }, { ids, now });
+    await database.batch([
+      database.db.update(schema.user).set({ roles, updatedAt: now }).where(eq(schema.user.id, user.id)),
+      database.db.insert(schema.auditEntry).values({
+        id: ids("audit"),
+        actorId: "cli",
+        action: "role.granted",
+        targetUserId: user.id,
+        detail: { role, before: user.roles, after: roles },
+        ip: null,
+        occurredAt: now,
+      }),
+      outboxInsert(database.db, event),
+    ]);
+    return "granted";
   } finally {
     await database.close();
   }
