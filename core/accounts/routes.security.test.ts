@@ -128,6 +128,23 @@ describe("credentials", () => {
     expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } })).status).toBe(200);
   });
 
+  test("successful sign-ins never use up the budget: 120 in a row all succeed", async () => {
+    const { user, password } = await h.register();
+    for (let i = 0; i < 120; i++) {
+      const response = await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } });
+      expect(response.status, `login ${i}`).toBe(200);
+    }
+  });
+
+  test("one address guessing at many accounts is stopped after 100 attempts (credential stuffing)", async () => {
+    for (let i = 0; i < 100; i++) {
+      expect((await h.request("POST", "/v1/auth/login", { body: { email: `victim${i}@example.com`, password: "Summer2026!!" } })).status).toBe(401);
+    }
+    const blocked = await h.request("POST", "/v1/auth/login", { body: { email: "victim100@example.com", password: "Summer2026!!" } });
+    expect(blocked.status).toBe(429);
+    expect((await problem(blocked)).detail).not.toContain("victim"); // generic: says nothing about the account
+  });
+
   test("60 concurrent guesses: attempts are counted before hashing, so only 10 are ever checked", async () => {
     const { user } = await h.register();
     const responses = await Promise.all(

@@ -220,7 +220,10 @@ export function createAccountsService(deps: AccountsDeps) {
       const user = await repo.findUserByEmail(ctx.database, email);
       const ok = await deps.hasher.verify(input.password, user?.passwordHash || undefined);
       if (!user || !ok) throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong");
-      await deps.throttle.clear(signInThrottleKeys(ctx, email)[0]?.[0] ?? "");
+      // a success clears this address's failures for the account and does not count against the wider budgets
+      const [accountAddress, ...wider] = signInThrottleKeys(ctx, email).map(([key]) => key);
+      await deps.throttle.clear(accountAddress ?? "");
+      await deps.throttle.refund(...wider);
       return completeSignIn(ctx, user, "password");
     },
 

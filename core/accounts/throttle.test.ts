@@ -53,6 +53,15 @@ describe("Throttle", () => {
     expect((await attempt("a")).allowed).toBe(true);
   });
 
+  test("a refunded attempt does not count", async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt()).allowed).toBe(true);
+      await throttle.refund("k");
+    }
+    await throttle.refund("never-seen");
+    expect((await database.client.execute("SELECT attempts FROM throttle WHERE key = 'k'")).rows[0]?.attempts).toBe(0);
+  });
+
   test("100 concurrent attempts on one key: exactly `limit` are allowed", async () => {
     const verdicts = await Promise.all(Array.from({ length: 100 }, () => attempt()));
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(3);

@@ -62,6 +62,18 @@ export class Throttle {
     if (!verdict.allowed) throw new AppError("RATE_LIMITED", message, undefined, { "retry-after": String(verdict.retryAfterSeconds) });
   }
 
+  /** Takes one attempt back: a success should not use up the budget meant for failures. */
+  async refund(...keys: string[]): Promise<void> {
+    for (const key of keys) {
+      await this.database.write((db) =>
+        db
+          .update(schema.throttle)
+          .set({ attempts: sql`max(${schema.throttle.attempts} - 1, 0)` })
+          .where(eq(schema.throttle.key, key)),
+      );
+    }
+  }
+
   /** Forgets a key's failures (a successful sign-in clears its account's count). */
   async clear(...keys: string[]): Promise<void> {
     for (const key of keys) await this.database.write((db) => db.delete(schema.throttle).where(eq(schema.throttle.key, key)));
