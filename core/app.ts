@@ -8,11 +8,14 @@ import { plugin } from "./http/plugin.ts";
 import { problemHandler } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Deps } from "./platform/deps.ts";
+import type { Job } from "./platform/jobs.ts";
 import { platformRoutes } from "./platform/routes.ts";
 
 interface ServiceModule {
   routes(deps: Deps): AnyElysia;
   subscribe(deps: Deps): void;
+  /** periodic upkeep, run by every process that serves the service's routes */
+  jobs?: Job[];
 }
 
 /** Each service by name. SERVICES picks whose routes this process serves. */
@@ -62,3 +65,8 @@ export function createApp(deps: Deps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** The jobs of the services this process serves (main.ts starts them once the database is ready). */
+export function serviceJobs(deps: Deps): Job[] {
+  return deps.config.services.flatMap((name) => SERVICES[name].jobs ?? []);
+}

@@ -1,7 +1,8 @@
-import { createApp } from "./app.ts";
+import { createApp, serviceJobs } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { UPLOAD_ROUTES } from "./http/body-guard.ts";
 import { createDeps } from "./platform/boot.ts";
+import { startJobs } from "./platform/jobs.ts";
 
 const DRAIN_DEADLINE_MS = 15_000;
 
@@ -28,11 +29,13 @@ const app = createApp(deps).listen({
 });
 deps.log.info("core listening", { url: `http://${config.host}:${app.server?.port}`, services: config.services, events: config.events.transport });
 
-// the relay starts once the database is migrated, not before (it would fail every poll)
+// the relay and the jobs start once the database is migrated, not before (they would fail every run)
+let jobs: ReturnType<typeof startJobs> | undefined;
 const startRelay = setInterval(async () => {
   if ((await deps.readiness.check()).ready) {
     clearInterval(startRelay);
     deps.relay?.start();
+    jobs = startJobs(deps, serviceJobs(deps));
   }
 }, 250);
 
@@ -44,6 +47,7 @@ async function shutdown(signal: string): Promise<void> {
   }
   stopping = true;
   clearInterval(startRelay);
+  jobs?.stop();
   deps.readiness.draining = true;
   deps.log.info("shutting down: draining requests", { signal });
   setTimeout(() => {

@@ -1,5 +1,5 @@
 import { type Database, type Queryable, schema } from "@bazaar/db";
-import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { randomToken, sha256 } from "./tokens.ts";
 
 /** What a challenge is for; each purpose is consumed only as itself. */
@@ -61,17 +61,6 @@ export class Challenges {
         .returning({ attempts: schema.authChallenge.attempts }),
     );
     return row?.attempts ?? maxAttempts;
-  }
-
-  /** Deletes challenges that expired more than a day ago (housekeeping; they are already unusable). */
-  async prune(): Promise<number> {
-    const rows = await this.database.write((db) =>
-      db
-        .delete(schema.authChallenge)
-        .where(lt(schema.authChallenge.expiresAt, this.clock() - 86_400_000))
-        .returning({ id: schema.authChallenge.idHash }),
-    );
-    return rows.length;
   }
 
   private live(purpose: ChallengePurpose, handle: string) {

@@ -2,6 +2,7 @@ import type { Deps } from "../platform/deps.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import { Challenges } from "./challenges.ts";
 import { EmailLinks } from "./email-links.ts";
+import { pruneExpiredAccountsData } from "./housekeeping.ts";
 import { PasswordHasher } from "./password.ts";
 import { accountsRoutes } from "./routes.ts";
 import { createAccountsService } from "./service.ts";
@@ -25,6 +26,7 @@ export const accountsModule = {
     return accountsRoutes(deps, accounts).use(adminRoutes(deps));
   },
   subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps, emailLinks(deps)),
+  jobs: [pruneExpiredAccountsData],
 };
 
 function emailLinks(deps: Deps): EmailLinks {

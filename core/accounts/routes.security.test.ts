@@ -128,13 +128,13 @@ describe("credentials", () => {
     expect((await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } })).status).toBe(200);
   });
 
-  test("successful sign-ins never use up the budget: 120 in a row all succeed", async () => {
+  test("successful sign-ins never use up the budget: 60 in a row (more than the 50-per-account limit) all succeed", async () => {
     const { user, password } = await h.register();
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 60; i++) {
       const response = await h.request("POST", "/v1/auth/login", { body: { email: user.email, password } });
       expect(response.status, `login ${i}`).toBe(200);
     }
-  });
+  }, 20_000);
 
   test("one address guessing at many accounts is stopped after 100 attempts (credential stuffing)", async () => {
     for (let i = 0; i < 100; i++) {
