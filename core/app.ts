@@ -8,6 +8,7 @@ import { plugin } from "./http/plugin.ts";
 import { problemHandler } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Deps } from "./platform/deps.ts";
+import { devMailboxEnabled, devMailboxRoutes } from "./platform/dev-mailbox-routes.ts";
 import type { Job } from "./platform/jobs.ts";
 import { platformRoutes } from "./platform/routes.ts";
 
@@ -50,9 +51,14 @@ export function createApp(deps: Deps) {
             description: "The Bazaar marketplace core. Errors are application/problem+json (RFC 9457) with a stable `code` and per-field `errors`.",
           },
           tags: [
-            { name: "auth", description: "Sign-up, sign-in, tokens, the current user" },
+            { name: "auth", description: "Sign-up, sign-in, tokens, sessions, email verification, password reset" },
+            { name: "two-factor", description: "TOTP, recovery codes and passkeys" },
+            { name: "oauth", description: "Social login and SSO (OAuth 2.0 / OpenID Connect)" },
+            { name: "profile", description: "Name, avatar, locale, currency, addresses, account deletion" },
+            { name: "admin", description: "Staff only: roles, account status, audit" },
             { name: "platform", description: "Health, readiness, metrics" },
             { name: "internal", description: "Service-to-service; not for clients" },
+            { name: "development", description: "Only in BAZAAR_ENV=development" },
           ],
           components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
         },
@@ -60,6 +66,7 @@ export function createApp(deps: Deps) {
     )
     .use(platformRoutes(deps));
 
+  if (devMailboxEnabled(deps)) app.use(devMailboxRoutes(deps));
   for (const name of deps.config.services) app.use(SERVICES[name].routes(deps));
   return app;
 }

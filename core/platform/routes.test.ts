@@ -236,3 +236,19 @@ describe("SERVICES", () => {
     expect(Object.keys(document.paths).some((p) => p.startsWith("/v1/"))).toBe(false);
   });
 });
+
+describe("development mailbox", () => {
+  test("in development it lists what was mailed, filtered by recipient; in any other environment it does not exist", async () => {
+    h = await createHarness({ BAZAAR_ENV: "development" });
+    await h.register({ email: "dev-mail@example.com" });
+    await h.register({ email: "other-mail@example.com" });
+    await h.deliverEvents();
+    const listed = (await (await h.request("GET", "/dev/mailbox?to=DEV-MAIL@example.com")).json()) as { messages: { to: string; subject: string }[] };
+    expect(listed.messages.map((m) => [m.to, m.subject])).toEqual([["dev-mail@example.com", "Confirm your email address"]]);
+    expect((await h.request("GET", "/dev/mailbox?limit=0")).status).toBe(422);
+    await h.destroy();
+
+    h = await createHarness({ BAZAAR_ENV: "test" });
+    expect((await h.request("GET", "/dev/mailbox")).status).toBe(404);
+  });
+});
