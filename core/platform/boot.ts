@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { createTokenVerifier, importSigningKey, localKeyResolver, publicJwks, type SigningKey } from "@bazaar/auth";
 import { createIdGenerator } from "@bazaar/contracts";
 import { createDatabase, type Database } from "@bazaar/db";
-import { DevMailbox, type EmailSender } from "@bazaar/email";
+import { DevMailbox, type EmailSender, ResendEmailSender } from "@bazaar/email";
 import { CloudflareQueuesTransport, EdgeIngestTransport, EventBus, type EventTransport, InProcessTransport, OutboxRelay } from "@bazaar/events";
-import { type FileStore, LocalFileStore } from "@bazaar/files";
+import { type FileStore, LocalFileStore, S3FileStore } from "@bazaar/files";
 import { findLiveActor } from "../accounts/index.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../http/logger.ts";
@@ -86,7 +86,7 @@ function emailSender(config: Config, database: Database, clock: () => number): E
     case "dev":
       return new DevMailbox(database, config.email.from, clock);
     case "resend":
-      throw new Error("EMAIL_PROVIDER=resend: the Resend adapter is not wired yet");
+      return new ResendEmailSender(config.email);
   }
 }
 
@@ -95,6 +95,6 @@ function fileStore(config: Config): FileStore {
     case "local":
       return new LocalFileStore(config.files.directory);
     case "s3":
-      throw new Error("FILE_STORE=s3: the S3 adapter is not wired yet");
+      return new S3FileStore(config.files);
   }
 }

@@ -1,2 +1,3 @@
-export { DevMailbox } from "./dev-mailbox.ts";
+export { DevMailbox, type StoredEmail } from "./dev-mailbox.ts";
+export { EmailSendError, ResendEmailSender, type ResendOptions } from "./resend.ts";
 export type { EmailMessage, EmailSender, SentEmail } from "./sender.ts";

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { assertSafeKey, type FileStore, type StoredFile } from "./store.ts";
 
-/** The embedded default: files under one directory, each beside a `.type` file holding its content type. */
+/** The embedded default: files under one directory, each beside a `~type` file holding its content type. */
 export class LocalFileStore implements FileStore {
   readonly name = "local";
   private readonly root: string;
@@ -15,16 +15,18 @@ export class LocalFileStore implements FileStore {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, bytes);
-    await writeFile(`${path}.type`, contentType);
+    await writeFile(typePath(path), contentType);
   }
 
   async get(key: string): Promise<StoredFile | undefined> {
     const path = this.pathOf(key);
     try {
-      const [bytes, contentType] = await Promise.all([readFile(path), readFile(`${path}.type`, "utf8")]);
+      const [bytes, contentType] = await Promise.all([readFile(path), readFile(typePath(path), "utf8")]);
       return { bytes: new Uint8Array(bytes), contentType };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      // ENOTDIR: a parent of the key is a file (key "a" exists, "a/b" is asked for), so no such file either
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       throw error;
     }
   }
@@ -32,11 +34,16 @@ export class LocalFileStore implements FileStore {
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     await rm(path, { force: true });
-    await rm(`${path}.type`, { force: true });
+    await rm(typePath(path), { force: true });
   }
 
   private pathOf(key: string): string {
     assertSafeKey(key);
     return join(this.root, key);
   }
+}
+
+// `~` is outside the key alphabet (assertSafeKey), so no key's file can be another key's sidecar
+function typePath(path: string): string {
+  return `${path}~type`;
 }
