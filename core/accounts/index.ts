@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin/routes.ts";
 import { Challenges } from "./challenges.ts";
 import { EmailLinks } from "./email-links.ts";
 import { pruneExpiredAccountsData } from "./housekeeping.ts";
+import { accountPages } from "./pages.ts";
 import { PasswordHasher } from "./password.ts";
 import { accountsRoutes } from "./routes.ts";
 import { createAccountsService } from "./service.ts";
@@ -23,7 +24,7 @@ export const accountsModule = {
       accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
       refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
     });
-    return accountsRoutes(deps, accounts).use(adminRoutes(deps));
+    return accountsRoutes(deps, accounts).use(adminRoutes(deps)).use(accountPages());
   },
   subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps, emailLinks(deps)),
   jobs: [pruneExpiredAccountsData],
