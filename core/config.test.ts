@@ -49,3 +49,50 @@ test("a Turso URL needs its token; SERVICES must name known services", () => {
   expect(problems({ AUTH_SIGNING_KEY: key, SERVICES: "accounts,nope" })[0]).toContain("unknown service(s) nope");
   expect(loadConfig({ AUTH_SIGNING_KEY: key, SERVICES: "none" }).services).toEqual([]);
 });
+
+test(".env.example documents every variable the core reads", async () => {
+  const source = await Bun.file(new URL("./config.ts", import.meta.url)).text();
+  const read = [...source.matchAll(/read\.\w+\("([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? "");
+  expect(read.length).toBeGreaterThan(20);
+  const example = await Bun.file(new URL("../.env.example", import.meta.url)).text();
+  const missing = [...new Set(read)].filter((name) => !new RegExp(`^#?\\s*${name}=`, "m").test(example));
+  expect(missing).toEqual([]);
+});
+
+test("APP_SECRET is required in production and must be long; retired keys lose their private part", async () => {
+  expect(problems({ AUTH_SIGNING_KEY: key, BAZAAR_ENV: "production" })).toContain("APP_SECRET: required in production (at least 32 random characters)");
+  expect(problems({ AUTH_SIGNING_KEY: key, APP_SECRET: "short" })).toContain("APP_SECRET: must be at least 32 characters");
+  const retired = JSON.parse(key);
+  const config = loadConfig({ AUTH_SIGNING_KEY: key, AUTH_PREVIOUS_SIGNING_KEYS: JSON.stringify([{ ...retired, kid: "key_old" }]) });
+  expect(config.previousSigningKeys).toHaveLength(1);
+  expect(config.previousSigningKeys[0]?.d).toBeUndefined();
+  expect(problems({ AUTH_SIGNING_KEY: key, AUTH_PREVIOUS_SIGNING_KEYS: '[{"kty":"RSA"}]' })[0]).toStartWith("AUTH_PREVIOUS_SIGNING_KEYS:");
+});
+
+test("OAuth providers: presets and generic OIDC, each with what it needs", () => {
+  const config = loadConfig({
+    AUTH_SIGNING_KEY: key,
+    OAUTH_PROVIDERS: "google, corp",
+    OAUTH_GOOGLE_CLIENT_ID: "g-id",
+    OAUTH_GOOGLE_CLIENT_SECRET: "g-secret",
+    OAUTH_CORP_CLIENT_ID: "c-id",
+    OAUTH_CORP_CLIENT_SECRET: "c-secret",
+    OAUTH_CORP_ISSUER: "https://login.corp.example",
+  });
+  expect(config.oauthProviders.map((p) => [p.name, p.kind, p.issuer])).toEqual([
+    ["google", "google", undefined],
+    ["corp", "oidc", "https://login.corp.example"],
+  ]);
+  const found = problems({ AUTH_SIGNING_KEY: key, OAUTH_PROVIDERS: "apple,corp,Bad Name" });
+  expect(found).toEqual(
+    expect.arrayContaining([
+      "OAUTH_APPLE_CLIENT_ID: required",
+      "OAUTH_APPLE_TEAM_ID: required",
+      "OAUTH_APPLE_KEY_ID: required",
+      "OAUTH_APPLE_PRIVATE_KEY: required",
+      "OAUTH_CORP_CLIENT_SECRET: required",
+      'OAUTH_CORP_ISSUER: must be a URL, got ""',
+      'OAUTH_PROVIDERS: provider names are lowercase letters, digits and dashes, got "bad name"',
+    ]),
+  );
+});
