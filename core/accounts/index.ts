@@ -9,6 +9,7 @@ import { accountsRoutes } from "./routes.ts";
 import { createAccountsService } from "./service.ts";
 import { subscribeAccounts } from "./subscribers.ts";
 import { Throttle } from "./throttle.ts";
+import { twoFactorRoutes } from "./two-factor/routes.ts";
 
 /** The accounts service as the app composes it: its HTTP routes and its event subscribers. */
 export const accountsModule = {
@@ -24,7 +25,9 @@ export const accountsModule = {
       accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
       refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
     });
-    return accountsRoutes(deps, accounts).use(adminRoutes(deps)).use(accountPages());
+    return accountsRoutes(deps, accounts).use(adminRoutes(deps))
+      .use(twoFactorRoutes(deps, { accounts, challenges, throttle }))
+      .use(accountPages());
   },
   subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps, emailLinks(deps)),
   jobs: [pruneExpiredAccountsData],

@@ -7,4 +7,5 @@ export * from "./ids.ts";
 export * from "./money.ts";
 export * from "./pagination.ts";
 export * from "./text.ts";
+export * from "./two-factor.ts";
 export * from "./validation.ts";
