@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin/routes.ts";
 import { Challenges } from "./challenges.ts";
 import { EmailLinks } from "./email-links.ts";
 import { pruneExpiredAccountsData } from "./housekeeping.ts";
+import { oauthRoutes } from "./oauth/routes.ts";
 import { accountPages } from "./pages.ts";
 import { PasswordHasher } from "./password.ts";
 import { accountsRoutes } from "./routes.ts";
@@ -27,6 +28,7 @@ export const accountsModule = {
     });
     return accountsRoutes(deps, accounts).use(adminRoutes(deps))
       .use(twoFactorRoutes(deps, { accounts, challenges, throttle }))
+      .use(oauthRoutes(deps, { accounts, challenges, throttle, emailLinks: emailLinks(deps) }))
       .use(accountPages());
   },
   subscribe: (deps: Deps) => subscribeAccounts(deps.bus, deps, emailLinks(deps)),

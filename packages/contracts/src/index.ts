@@ -5,6 +5,7 @@ export * from "./admin-users.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
+export * from "./oauth.ts";
 export * from "./pagination.ts";
 export * from "./text.ts";
 export * from "./two-factor.ts";

@@ -1,0 +1,42 @@
+import { plugin } from "../../../http/plugin.ts";
+import { problemHandler } from "../../../http/problem.ts";
+import { requestContext } from "../../../http/request-context.ts";
+import type { Harness } from "../../../testing/harness.ts";
+import { Challenges } from "../../challenges.ts";
+import { EmailLinks } from "../../email-links.ts";
+import { PasswordHasher } from "../../password.ts";
+import { createAccountsService } from "../../service.ts";
+import { Throttle } from "../../throttle.ts";
+import type { OAuthProvider } from "../provider.ts";
+import { oauthRoutes } from "../routes.ts";
+
+/**
+ * The OAuth routes over the harness's database and keys, wired like the accounts module wires
+ * them, but with the given provider adapters (pointed at local fakes) instead of the configured ones.
+ */
+export function appWithProviders(h: Harness, providers: OAuthProvider[]) {
+  const { deps } = h;
+  const throttle = new Throttle(deps.database, deps.clock);
+  const challenges = new Challenges(deps.database, deps.clock);
+  const emailLinks = new EmailLinks(deps.secrets, deps.email, deps.config.publicUrl);
+  const accounts = createAccountsService({
+    keys: deps.keys,
+    hasher: new PasswordHasher(deps.config.passwordHashMemoryKib),
+    throttle,
+    challenges,
+    emailLinks,
+    accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
+    refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
+  });
+  const app = plugin("oauth-test-app")
+    .use(requestContext(deps))
+    .use(problemHandler(deps.log))
+    .use(oauthRoutes(deps, { accounts, challenges, throttle, emailLinks, providers: new Map(providers.map((p) => [p.name, p])) }));
+  return (method: string, path: string, body?: unknown) =>
+    app.handle(
+      new Request(`http://localhost${path}`, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      }),
+    );
+}
