@@ -1,7 +1,7 @@
-import { AppError } from "@bazaar/contracts";
+import { AppError, AVATAR_MAX_BYTES, AVATAR_MEDIA_TYPES } from "@bazaar/contracts";
 import { plugin } from "./plugin.ts";
 
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** A route that takes raw bytes instead of JSON: its own media types and size limit. */
 export interface UploadRoute {
@@ -12,9 +12,7 @@ export interface UploadRoute {
 }
 
 /** Every upload route of the API, in one list, so the guard knows them before routing. */
-export const UPLOAD_ROUTES: readonly UploadRoute[] = [
-  { method: "PUT", path: /^\/v1\/me\/avatar$/, types: ["image/png", "image/jpeg", "image/webp", "image/gif"], maxBytes: 2 * 1024 * 1024 },
-];
+export const UPLOAD_ROUTES: readonly UploadRoute[] = [{ method: "PUT", path: /^\/v1\/me\/avatar$/, types: AVATAR_MEDIA_TYPES, maxBytes: AVATAR_MAX_BYTES }];
 
 /**
  * Refuses oversized bodies before anything reads them (the server's own limit backs

@@ -7,6 +7,7 @@ export * from "./ids.ts";
 export * from "./money.ts";
 export * from "./oauth.ts";
 export * from "./pagination.ts";
+export * from "./profile.ts";
 export * from "./text.ts";
 export * from "./two-factor.ts";
 export * from "./validation.ts";
