@@ -46,6 +46,17 @@ export class EmailLinks {
     });
   }
 
+  /** Whether the request that wrote event `eventId` stored a link of this purpose (none for a provider-verified sign-up). */
+  async owed(database: Database, purpose: LinkPurpose, eventId: string): Promise<boolean> {
+    const hash = sha256(this.token(purpose, eventId));
+    const [row] = await database.db
+      .select({ hash: schema.accountToken.tokenHash })
+      .from(schema.accountToken)
+      .where(eq(schema.accountToken.tokenHash, hash))
+      .limit(1);
+    return row !== undefined;
+  }
+
   /** The live (unused, unexpired) token, without using it. */
   async peek(database: Database, purpose: LinkPurpose, token: string, now: number): Promise<LinkToken | undefined> {
     const [row] = await database.db

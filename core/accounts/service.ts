@@ -17,7 +17,7 @@ import {
   type UserView,
   type VerifyEmailBody,
 } from "@bazaar/contracts";
-import { isConstraintError } from "@bazaar/db";
+import { isConstraintError, type Statement } from "@bazaar/db";
 import {
   createEvent,
   type EventDefinition,
@@ -164,6 +164,29 @@ export function createAccountsService(deps: AccountsDeps) {
     return challenge;
   }
 
+  /**
+   * A new buyer account as statements for the caller's batch: the user, `user.registered`, and —
+   * unless the address is already verified (by a provider) — the verification link, which the
+   * mailer sends when it handles the event.
+   */
+  function newAccount(ctx: Ctx, input: { email: string; name: string; passwordHash: string; emailVerified: boolean }, now: number) {
+    const user: repo.NewUser = {
+      id: ctx.ids("user"),
+      email: input.email,
+      name: input.name,
+      passwordHash: input.passwordHash,
+      roles: ["buyer"],
+      emailVerifiedAt: input.emailVerified ? now : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const event = eventFor(ctx, userRegistered, { userId: user.id, email: input.email, name: input.name }, now);
+    const statements: [Statement, ...Statement[]] = [repo.insertUser(ctx.database.db, user), outboxInsert(ctx.database.db, event)];
+    if (!input.emailVerified)
+      statements.push(deps.emailLinks.tokenRow(ctx.database.db, "verify_email", event.id, { userId: user.id, email: input.email }, now));
+    return { user, event, statements };
+  }
+
   /** Revokes a live session and announces it, atomically; false when it was already revoked. */
   async function revokeSession(ctx: Ctx, userId: string, sessionId: string, reason: SessionRevokedReason): Promise<boolean> {
     const now = ctx.clock();
@@ -182,6 +205,8 @@ export function createAccountsService(deps: AccountsDeps) {
     completeSignIn,
     revokeSession,
 
+    newAccount,
+
     /** Creates the account and signs it in: user, session, verification link and `user.registered` in one batch. */
     async register(ctx: Ctx, input: RegisterBody): Promise<TokenPair> {
       const email = canonicalEmail(input.email);
@@ -190,25 +215,18 @@ export function createAccountsService(deps: AccountsDeps) {
       if (await repo.findUserByEmail(ctx.database, email)) throw new ConflictError("An account with this email already exists", "/email");
       const passwordHash = await deps.hasher.hash(input.password);
       const now = ctx.clock();
-      const user: repo.NewUser = { id: ctx.ids("user"), email, name, passwordHash, roles: ["buyer"], emailVerifiedAt: null, createdAt: now, updatedAt: now };
-      const session = openSession(ctx, user.id, "password", now);
-      const event = eventFor(ctx, userRegistered, { userId: user.id, email, name }, now);
+      const account = newAccount(ctx, { email, name, passwordHash, emailVerified: false }, now);
+      const session = openSession(ctx, account.user.id, "password", now);
       try {
-        await ctx.database.batch([
-          repo.insertUser(ctx.database.db, user),
-          ...session.statements,
-          // the verification mail goes out when user.registered is handled; its token is derived from the event id
-          deps.emailLinks.tokenRow(ctx.database.db, "verify_email", event.id, { userId: user.id, email }, now),
-          outboxInsert(ctx.database.db, event),
-        ]);
+        await ctx.database.batch([...account.statements, ...session.statements]);
       } catch (error) {
         // two registrations raced past the read above: the UNIQUE index decides
         if (isConstraintError(error, "UNIQUE")) throw new ConflictError("An account with this email already exists", "/email");
         throw error;
       }
       ctx.eventsWritten();
-      ctx.log.info("user registered", { userId: user.id });
-      const created = await repo.findUserById(ctx.database, user.id);
+      ctx.log.info("user registered", { userId: account.user.id });
+      const created = await repo.findUserById(ctx.database, account.user.id);
       if (!created) throw new Error("registered user vanished");
       return issueTokens(ctx, created, session.sessionId, session.refreshToken);
     },

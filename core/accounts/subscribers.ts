@@ -46,7 +46,8 @@ export function subscribeAccounts(bus: EventBus, deps: Deps, links: EmailLinks):
 
   // the links: a failed send throws, the relay retries, and the idempotency key keeps a retry from mailing twice
   bus.subscribe("accounts.email-links", userRegistered, async (p, event) => {
-    await links.send("verify_email", event.id, { email: p.email, name: p.name });
+    // an address a provider already verified has no link to send
+    if (await links.owed(deps.database, "verify_email", event.id)) await links.send("verify_email", event.id, { email: p.email, name: p.name });
     return [];
   });
   bus.subscribe("accounts.email-links", userEmailVerificationRequested, async (p, event) => {

@@ -101,8 +101,10 @@ describe("signing in", () => {
       "user.logged_in",
       "user.new_device_login",
     ]);
-    // the provider verified the address: no verification link is owed
+    // the provider verified the address: no verification link is owed, and none is mailed
     expect(await count("account_token")).toBe(0);
+    await h.deliverEvents();
+    expect(await h.mailTo("alice@example.com")).toHaveLength(0);
   });
 
   test("the email may come in the ID token instead of userinfo (and is stored canonical)", async () => {
@@ -143,6 +145,8 @@ describe("signing in", () => {
     const tokens = await json<TokenPair>(response);
     expect(tokens.user).toMatchObject({ email: "bob@example.com", emailVerified: false });
     expect(await rows("SELECT purpose, email FROM account_token")).toEqual([{ purpose: "verify_email", email: "bob@example.com" } as never]);
+    await h.deliverEvents();
+    expect((await h.mailTo("bob@example.com")).map((m) => m.subject)).toEqual(["Confirm your email address"]);
   });
 });
 

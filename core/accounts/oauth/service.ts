@@ -10,14 +10,12 @@ import {
   type OAuthProviderList,
 } from "@bazaar/contracts";
 import { isConstraintError, type Statement } from "@bazaar/db";
-import { outboxInsert, userRegistered } from "@bazaar/events";
 import { Value } from "@sinclair/typebox/value";
 import * as client from "openid-client";
 import type { Ctx } from "../../platform/deps.ts";
 import type { Challenges } from "../challenges.ts";
-import type { EmailLinks } from "../email-links.ts";
 import * as accountsRepo from "../repo.ts";
-import { type AccountsService, canonicalEmail, eventFor } from "../service.ts";
+import { type AccountsService, canonicalEmail } from "../service.ts";
 import type { Throttle, ThrottlePolicy } from "../throttle.ts";
 import { type AuthorizationRequest, type OAuthProfile, OAuthProviderError } from "./provider.ts";
 import { assertAllowedRedirectUri } from "./redirect-uri.ts";
@@ -25,10 +23,9 @@ import type { ProviderRegistry } from "./registry.ts";
 import * as repo from "./repo.ts";
 
 export interface OAuthServiceDeps {
-  accounts: Pick<AccountsService, "completeSignIn">;
+  accounts: Pick<AccountsService, "completeSignIn" | "newAccount">;
   challenges: Challenges;
   throttle: Throttle;
-  emailLinks: EmailLinks;
   providers: ProviderRegistry;
   /** the origins a provider may send people back to */
   redirectOrigins: readonly string[];
@@ -154,27 +151,13 @@ export function createOAuthService(deps: OAuthServiceDeps) {
 
   /** The account, its identity and `user.registered` in one batch; the verification link only when the provider did not verify the address. */
   async function createUser(ctx: Ctx, name: string, profile: OAuthProfile, email: string, now: number): Promise<accountsRepo.UserRow> {
-    const userName = displayName(profile.name, email);
-    const user: accountsRepo.NewUser = {
-      id: ctx.ids("user"),
-      email,
-      name: userName,
-      passwordHash: "",
-      roles: ["buyer"],
-      emailVerifiedAt: profile.emailVerified ? now : null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const event = eventFor(ctx, userRegistered, { userId: user.id, email, name: userName }, now);
-    const verification: Statement[] = profile.emailVerified
-      ? []
-      : [deps.emailLinks.tokenRow(ctx.database.db, "verify_email", event.id, { userId: user.id, email }, now)];
-    await ctx.database.batch([
-      accountsRepo.insertUser(ctx.database.db, user),
-      identityRow(ctx, name, profile, user.id, email, now),
-      ...verification,
-      outboxInsert(ctx.database.db, event),
-    ]);
+    const account = deps.accounts.newAccount(
+      ctx,
+      { email, name: displayName(profile.name, email), passwordHash: "", emailVerified: profile.emailVerified },
+      now,
+    );
+    const { user } = account;
+    await ctx.database.batch([...account.statements, identityRow(ctx, name, profile, user.id, email, now)]);
     ctx.eventsWritten();
     ctx.log.info("user registered", { userId: user.id, provider: name });
     const created = await accountsRepo.findUserById(ctx.database, user.id);

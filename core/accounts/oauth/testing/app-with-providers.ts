@@ -2,11 +2,7 @@ import { plugin } from "../../../http/plugin.ts";
 import { problemHandler } from "../../../http/problem.ts";
 import { requestContext } from "../../../http/request-context.ts";
 import type { Harness } from "../../../testing/harness.ts";
-import { Challenges } from "../../challenges.ts";
-import { EmailLinks } from "../../email-links.ts";
-import { PasswordHasher } from "../../password.ts";
-import { createAccountsService } from "../../service.ts";
-import { Throttle } from "../../throttle.ts";
+import { createAccountsParts } from "../../index.ts";
 import type { OAuthProvider } from "../provider.ts";
 import { oauthRoutes } from "../routes.ts";
 
@@ -16,22 +12,11 @@ import { oauthRoutes } from "../routes.ts";
  */
 export function appWithProviders(h: Harness, providers: OAuthProvider[]) {
   const { deps } = h;
-  const throttle = new Throttle(deps.database, deps.clock);
-  const challenges = new Challenges(deps.database, deps.clock);
-  const emailLinks = new EmailLinks(deps.secrets, deps.email, deps.config.publicUrl);
-  const accounts = createAccountsService({
-    keys: deps.keys,
-    hasher: new PasswordHasher(deps.config.passwordHashMemoryKib),
-    throttle,
-    challenges,
-    emailLinks,
-    accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds,
-    refreshTokenTtlMs: deps.config.refreshTokenTtlDays * 86_400_000,
-  });
+  const { accounts, challenges, throttle } = createAccountsParts(deps);
   const app = plugin("oauth-test-app")
     .use(requestContext(deps))
     .use(problemHandler(deps.log))
-    .use(oauthRoutes(deps, { accounts, challenges, throttle, emailLinks, providers: new Map(providers.map((p) => [p.name, p])) }));
+    .use(oauthRoutes(deps, { accounts, challenges, throttle, providers: new Map(providers.map((p) => [p.name, p])) }));
   return (method: string, path: string, body?: unknown) =>
     app.handle(
       new Request(`http://localhost${path}`, {
