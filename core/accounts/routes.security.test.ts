@@ -261,6 +261,7 @@ describe("injection strings in every text field are data, never code", () => {
     "' OR '1'='1",
     "Robert'); DROP TABLE user;--",
     "<script>alert(1)</script>",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose
     "{{7*7}}${7*7}",
     "../../etc/passwd",
     "\u0000null byte",
