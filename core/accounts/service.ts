@@ -64,6 +64,19 @@ export interface MfaChallengeData extends Record<string, unknown> {
   method: SignInMethod;
 }
 
+/** How recent a sign-in must be for changes that would let a thief keep the account (a new factor, a linked provider). */
+export const RECENT_SIGN_IN_MS = 10 * 60_000;
+
+/**
+ * Refuses (403) unless this session signed in within RECENT_SIGN_IN_MS: an access token taken
+ * from a device must not be enough to add a way in. Refreshing does not count; signing in does.
+ */
+export async function requireRecentSignIn(ctx: Ctx, actor: { sessionId: string }, what: string): Promise<void> {
+  const session = await repo.findSession(ctx.database, actor.sessionId);
+  if (session && ctx.clock() - session.createdAt <= RECENT_SIGN_IN_MS) return;
+  throw new AppError("RECENT_SIGN_IN_REQUIRED", `To ${what}, sign in again first (within ${RECENT_SIGN_IN_MS / 60_000} minutes)`);
+}
+
 /** Emails compare case-insensitively; we store one canonical form. */
 export const canonicalEmail = (email: string) => email.trim().toLowerCase();
 

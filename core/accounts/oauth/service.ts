@@ -15,7 +15,7 @@ import * as client from "openid-client";
 import type { Ctx } from "../../platform/deps.ts";
 import type { Challenges } from "../challenges.ts";
 import * as accountsRepo from "../repo.ts";
-import { type AccountsService, canonicalEmail } from "../service.ts";
+import { type AccountsService, canonicalEmail, requireRecentSignIn } from "../service.ts";
 import type { Throttle, ThrottlePolicy } from "../throttle.ts";
 import { type AuthorizationRequest, type OAuthProfile, OAuthProviderError } from "./provider.ts";
 import { assertAllowedRedirectUri } from "./redirect-uri.ts";
@@ -185,7 +185,9 @@ export function createOAuthService(deps: OAuthServiceDeps) {
       return deps.accounts.completeSignIn(ctx, user, `oauth:${name}`);
     },
 
-    startLink(ctx: Ctx, actor: { userId: string }, name: string, redirectUri: string): Promise<OAuthAuthorization> {
+    /** A linked provider is a new way in: like a new factor, it needs a recent sign-in, not just a token. */
+    async startLink(ctx: Ctx, actor: { userId: string; sessionId: string }, name: string, redirectUri: string): Promise<OAuthAuthorization> {
+      await requireRecentSignIn(ctx, actor, "link a sign-in provider");
       return start(ctx, name, redirectUri, "link", actor.userId);
     },
 

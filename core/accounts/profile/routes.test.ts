@@ -380,7 +380,7 @@ describe("DELETE /v1/me", () => {
     h.clock.advance(11 * 60_000);
     const stale = await h.request("DELETE", "/v1/me", { token: ada.accessToken, body: { confirm: "delete my account" } });
     expect(stale.status).toBe(403);
-    expect((await problem(stale)).detail).toContain("Sign in again");
+    expect((await problem(stale)).code).toBe("RECENT_SIGN_IN_REQUIRED");
     expect((await rows("SELECT status FROM user WHERE id = ?", ada.user.id))[0]?.status).toBe("active");
 
     h.clock.advance(-10 * 60_000);

@@ -19,7 +19,7 @@ import { requireOwner } from "../../http/authentication.ts";
 import type { Actor, Ctx } from "../../platform/deps.ts";
 import type { PasswordHasher } from "../password.ts";
 import * as accountsRepo from "../repo.ts";
-import { eventFor, signInThrottleKeys, toUserView } from "../service.ts";
+import { eventFor, requireRecentSignIn, signInThrottleKeys, toUserView } from "../service.ts";
 import type { Throttle } from "../throttle.ts";
 import { addressProblems, normalisePhone, normalisePostalCode } from "./address-rules.ts";
 import { inspectImage, isAvatarType } from "./image.ts";
@@ -30,9 +30,6 @@ export interface ProfileDeps {
   hasher: PasswordHasher;
   throttle: Throttle;
 }
-
-/** An account without a password proves itself for deletion by having signed in this recently. */
-export const FRESH_SIGN_IN_MS = 10 * 60_000;
 
 export interface AvatarFile {
   bytes: Uint8Array;
@@ -90,12 +87,7 @@ export function createProfileService(deps: ProfileDeps) {
     }
     if (input.confirm !== ACCOUNT_DELETION_PHRASE) throw new ValidationError([{ path: "/confirm", message: `must be exactly "${ACCOUNT_DELETION_PHRASE}"` }]);
     // no password to ask for: a sign-in (passkey or provider) minutes ago is the proof instead
-    const session = await accountsRepo.findSession(ctx.database, actor.sessionId);
-    if (!session || ctx.clock() - session.createdAt > FRESH_SIGN_IN_MS) {
-      throw new AppError("FORBIDDEN", `Sign in again, then delete the account within ${FRESH_SIGN_IN_MS / 60_000} minutes`, [
-        { path: "/confirm", message: "needs a recent sign-in" },
-      ]);
-    }
+    await requireRecentSignIn(ctx, actor, "delete an account without a password");
   }
 
   return {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { TokenPair } from "@bazaar/contracts";
 import { createHarness, type Harness } from "../../testing/harness.ts";
 import * as repo from "./repo.ts";
-import { codeFor, count, enableTotp, finishWithCode, json, type Member, passwordStep, problem, STEP_MS } from "./testing/two-factor.ts";
+import { addPasskey, codeFor, count, enableTotp, finishWithCode, json, type Member, passwordStep, problem, STEP_MS } from "./testing/two-factor.ts";
 import { base32Decode, matchTotpStep } from "./totp.ts";
 
 let h: Harness;
@@ -309,4 +309,37 @@ test("a tampered TOTP seed at rest is refused as a server fault, not accepted", 
   expect(response.status).toBe(500);
   expect(await json<{ detail: string }>(response)).not.toHaveProperty("stack");
   expect(await sessions()).toBe(before);
+});
+
+describe("a stolen access token cannot add a way in", () => {
+  test("setting up an app, adding a passkey or linking a provider needs a sign-in from the last 10 minutes", async () => {
+    h.clock.advance(11 * 60_000);
+    // the token is still valid (refreshing keeps it so), but the sign-in behind it is old
+    const refreshed = await json<TokenPair>(await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: ada.refreshToken } }));
+    for (const [method, path, body] of [
+      ["POST", "/v1/me/2fa/totp"],
+      ["POST", "/v1/me/passkeys/registration-options"],
+      ["POST", "/v1/me/oauth/google/link", { redirectUri: "https://shop.example/account/oauth/callback" }],
+    ] as [string, string, unknown?][]) {
+      const response = await h.request(method, path, { token: refreshed.accessToken, body });
+      expect(response.status, path).toBe(403);
+      expect((await problem(response)).code, path).toBe("RECENT_SIGN_IN_REQUIRED");
+    }
+    expect(await count(h, "SELECT count(*) FROM totp_factor")).toBe(0);
+    // signing in again is the way through
+    const fresh = await json<TokenPair>(await h.request("POST", "/v1/auth/login", { body: { email: ada.user.email, password: ada.password } }));
+    expect((await h.request("POST", "/v1/me/2fa/totp", { token: fresh.accessToken })).status).toBe(200);
+  });
+});
+
+test("a passkey-only account makes new recovery codes from a recent sign-in, not from an old token", async () => {
+  await addPasskey(h, ada);
+  const fresh = await h.request("POST", "/v1/me/2fa/recovery-codes", { token: ada.accessToken, body: {} });
+  expect(fresh.status).toBe(200);
+  expect((await json<{ recoveryCodes: string[] }>(fresh)).recoveryCodes).toHaveLength(10);
+  h.clock.advance(11 * 60_000);
+  const refreshed = await json<TokenPair>(await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: ada.refreshToken } }));
+  const stale = await h.request("POST", "/v1/me/2fa/recovery-codes", { token: refreshed.accessToken, body: {} });
+  expect(stale.status).toBe(403);
+  expect((await problem(stale)).code).toBe("RECENT_SIGN_IN_REQUIRED");
 });

@@ -30,7 +30,7 @@ import type { Secrets } from "../../platform/secrets.ts";
 import type { Challenges } from "../challenges.ts";
 import { deviceName } from "../device.ts";
 import * as accountsRepo from "../repo.ts";
-import { type AccountsService, eventFor, type MfaChallengeData } from "../service.ts";
+import { type AccountsService, eventFor, type MfaChallengeData, requireRecentSignIn } from "../service.ts";
 import { THROTTLE, type Throttle, type ThrottlePolicy } from "../throttle.ts";
 import { type RelyingParty, WEBAUTHN_TIMEOUT_MS, WebAuthn, WebAuthnRefusal } from "./passkeys.ts";
 import { newRecoveryCodes, recoveryCodeHash } from "./recovery-codes.ts";
@@ -52,7 +52,7 @@ export const MFA_MAX_FAILURES = 5;
 /** Passkeys one account may hold: keeps the list and every allowCredentials short. */
 export const MAX_PASSKEYS = 20;
 
-type Caller = { userId: string };
+type Caller = { userId: string; sessionId: string };
 type SecondFactor = { kind: "totp"; code: string } | { kind: "recovery_code"; code: string };
 type TwoFactorChange = Pick<(typeof userTwoFactorChanged)["payload"]["static"], "method" | "change">;
 
@@ -182,6 +182,8 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
 
     /** A new secret for the app, until its first code confirms it; restarting replaces a pending one. */
     async startTotpEnrolment(ctx: Ctx, caller: Caller): Promise<TotpEnrolment> {
+      // a new factor is a new way in: a stolen access token alone must not be enough to add one
+      await requireRecentSignIn(ctx, caller, "set up an authenticator app");
       const user = await loadUser(ctx, caller.userId);
       const secret = newTotpSecret();
       const started = await repo.startTotpEnrolment(ctx.database, user.id, deps.secrets.encrypt(secret), ctx.clock());
@@ -230,14 +232,15 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
       });
     },
 
-    /** Ten new codes for a fresh second factor; every earlier code dies. */
+    /**
+     * Ten new codes for a fresh second factor; every earlier code dies. An account whose only factor
+     * is a passkey has no code to give: a recent sign-in (which took the passkey) stands in for it.
+     */
     async regenerateRecoveryCodes(ctx: Ctx, caller: Caller, body: FreshSecondFactorBody): Promise<RecoveryCodes> {
-      const factor = secondFactorOf(body);
-      if (!(await accountsRepo.secondFactorsOf(ctx.database, caller.userId)).length) {
-        throw new ConflictError("Two-factor is off: recovery codes come with an authenticator app or a passkey");
-      }
+      const methods = await accountsRepo.secondFactorsOf(ctx.database, caller.userId);
+      if (!methods.length) throw new ConflictError("Two-factor is off: recovery codes come with an authenticator app or a passkey");
       const recoveryCodes = newRecoveryCodes();
-      await spendSecondFactor(ctx, caller.userId, factor, async (tx, now) => {
+      const replace = async (tx: Tx, now: number) => {
         await repo.replaceRecoveryCodes(
           tx,
           caller.userId,
@@ -245,7 +248,14 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
           now,
         );
         await announce(tx, ctx, caller.userId, { method: "recovery_codes", change: "regenerated" }, now);
-      });
+      };
+      if (!methods.includes("totp") && body.code === undefined && body.recoveryCode === undefined) {
+        await requireRecentSignIn(ctx, caller, "make new recovery codes");
+        await ctx.database.transaction((tx) => replace(tx, ctx.clock()));
+        ctx.eventsWritten();
+      } else {
+        await spendSecondFactor(ctx, caller.userId, secondFactorOf(body), replace);
+      }
       return { recoveryCodes };
     },
 
@@ -279,6 +289,7 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
     findPasskey: (ctx: Ctx, id: string) => repo.findPasskey(ctx.database.db, id),
 
     async passkeyRegistrationOptions(ctx: Ctx, caller: Caller): Promise<PasskeyRegistrationOptions> {
+      await requireRecentSignIn(ctx, caller, "add a passkey");
       const user = await loadUser(ctx, caller.userId);
       const existing = await repo.listPasskeys(ctx.database.db, user.id);
       if (existing.length >= MAX_PASSKEYS) throw tooManyPasskeys();
