@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { EVENTS_SECRET_HEADER } from "@bazaar/events/envelope";
 import { createApp } from "../src/app.ts";
+import { GEO_CITY_HEADER, GEO_COUNTRY_HEADER, geoCity, geoCountry, originHeaders } from "../src/gateway/forward-to-core.ts";
 import { captureLogs, envelope, fakeEnv, stubFetch, TEST_SECRET } from "./support/fakes.ts";
 
 // The Hono app under Bun with a stubbed origin: exact header and routing rules, no wrangler needed.
@@ -66,6 +67,32 @@ describe("forwarding to the core", () => {
     expect(call.headers.get("x-private-hop")).toBeNull();
     expect(call.headers.get("te")).toBeNull();
     expect(call.headers.get(EVENTS_SECRET_HEADER)).toBeNull();
+  });
+
+  test("client-sent geo headers never reach the core", async () => {
+    const { calls } = echoOrigin();
+    await app.request("/v1/me", { headers: { [GEO_COUNTRY_HEADER]: "XX", [GEO_CITY_HEADER]: "Atlantis" } }, fakeEnv());
+    expect(calls[0]?.headers.get(GEO_COUNTRY_HEADER)).toBeNull();
+    expect(calls[0]?.headers.get(GEO_CITY_HEADER)).toBeNull();
+  });
+
+  test("geo comes from request.cf only, replacing whatever the client sent", () => {
+    const url = new URL("https://edge.test/v1/me");
+    const spoofed = new Headers({ [GEO_COUNTRY_HEADER]: "AQ", [GEO_CITY_HEADER]: "Atlantis" });
+    const headers = originHeaders(spoofed, "req_1", url, { country: "PT", city: "Lisbon" });
+    expect([headers.get(GEO_COUNTRY_HEADER), headers.get(GEO_CITY_HEADER)]).toEqual(["PT", "Lisbon"]);
+    const cityOnly = originHeaders(spoofed, "req_1", url, { city: "Lisbon" });
+    expect([cityOnly.get(GEO_COUNTRY_HEADER), cityOnly.get(GEO_CITY_HEADER)]).toEqual([null, "Lisbon"]);
+  });
+
+  test("geo values are made safe for a header: odd countries dropped, non-ASCII cities percent-encoded", () => {
+    expect(["PT", "XX", "T1", "pt", "", 42, undefined].map(geoCountry)).toEqual(["PT", undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(geoCity("São Paulo")).toBe("S%C3%A3o Paulo");
+    expect(decodeURIComponent(geoCity("Łódź 100%") ?? "")).toBe("Łódź 100%");
+    expect(geoCity("Saint-Denis\r\nx-evil: 1")).toBe("Saint-Denis%0D%0Ax-evil: 1");
+    expect([geoCity("  "), geoCity(7), geoCity("\ud800")]).toEqual([undefined, undefined, undefined]);
+    // every result is a valid header value
+    for (const city of ["São Paulo", "東京", "Zürich", "Ho Chi Minh City"]) new Headers({ [GEO_CITY_HEADER]: geoCity(city) ?? "" });
   });
 
   test("generates a req_ id when the caller sends none or an unusable one", async () => {

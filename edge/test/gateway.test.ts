@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, generateSigningKey, signAccessToken } from "@bazaar/auth";
 import { SignJWT } from "jose";
-import { metric, type Stack, startStack } from "./support/stack.ts";
+import { metric, type Stack, startStack, TEST_CF } from "./support/stack.ts";
 
 // The gateway against a real `wrangler dev` and a real core: forwarding, request ids, bearer checks.
 let stack: Stack;
@@ -75,6 +75,23 @@ test("register → login → GET /v1/me through the edge", async () => {
   expect(await me.json()).toMatchObject({ id: user.id, email });
   // also proves the metric the refusal tests below rely on does count /v1/me
   expect(await seenByCore()).toBe(before + 1);
+});
+
+test("the core hears where Cloudflare places the client (request.cf), never where the client claims to be", async () => {
+  const spoofed = { "content-type": "application/json", "x-bazaar-geo-country": "AQ", "x-bazaar-geo-city": "Atlantis" };
+  const sessionLocations = async (origin: string) => {
+    const body = JSON.stringify({ email: `geo.${crypto.randomUUID().slice(0, 8)}@example.com`, password: "correct horse battery", name: "Geo" });
+    const registered = await fetch(`${origin}/v1/auth/register`, { method: "POST", headers: spoofed, body });
+    expect(registered.status).toBe(201);
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const sessions = await edge("/v1/me/sessions", { headers: { ...spoofed, authorization: `Bearer ${accessToken}` } });
+    expect(sessions.status).toBe(200);
+    return ((await sessions.json()) as { sessions: { location: string | null }[] }).sessions.map((session) => session.location);
+  };
+  // TEST_CF is Lisbon, PT; the spoofed headers are dropped at the edge
+  expect(await sessionLocations(stack.edge.url)).toEqual([`${TEST_CF.city}, ${TEST_CF.country}`]);
+  // the control: the core does believe these headers from a trusted proxy (this test runs on one), so stripping them matters
+  expect(await sessionLocations(stack.core.url)).toEqual(["Atlantis, AQ"]);
 });
 
 describe("bad bearer tokens are refused at the edge", async () => {

@@ -6,10 +6,12 @@ import { captureLogs } from "./support/fakes.ts";
 
 let keyA: SigningKey;
 let keyB: SigningKey;
+let keyC: SigningKey;
 let logs: ReturnType<typeof captureLogs>;
 beforeAll(async () => {
   keyA = (await generateSigningKey("key_a")).key;
   keyB = (await generateSigningKey("key_b")).key;
+  keyC = (await generateSigningKey("key_c")).key;
   logs = captureLogs();
 });
 afterAll(() => logs.restore());
@@ -65,6 +67,41 @@ describe("JwksCache", () => {
     state.now += 20_000;
     state.answer = publicJwks([keyA, keyB]);
     expect(await cache.resolverFor("key_b", "req_1")).toBeDefined();
+    expect(state.fetches).toBe(2);
+  });
+
+  test("a rotated-in kid seen during the cooldown is refused until the cooldown has passed", async () => {
+    const { cache, state } = setup(publicJwks([keyA]));
+    await cache.resolverFor("key_a", "req_0");
+    state.answer = publicJwks([keyA, keyB]);
+    state.now += 5_000;
+    expect(await cache.resolverFor("key_b", "req_1")).toBeUndefined();
+    expect(state.fetches).toBe(1);
+    state.now += 5_000;
+    expect(await cache.resolverFor("key_b", "req_2")).toBeDefined();
+    expect(state.fetches).toBe(2);
+  });
+
+  test("a key the core stopped publishing is refused once the cache refreshes on its TTL", async () => {
+    const { cache, state } = setup(publicJwks([keyB, keyA]));
+    expect(await cache.resolverFor("key_a", "req_0")).toBeDefined();
+    state.answer = publicJwks([keyB]);
+    // until then the cached set still holds it: retire a key only after JWKS_CACHE_SECONDS have passed too
+    state.now += 299_000;
+    expect(await cache.resolverFor("key_a", "req_1")).toBeDefined();
+    state.now += 1_000;
+    expect(await cache.resolverFor("key_a", "req_2")).toBeUndefined();
+    expect(await cache.resolverFor("key_b", "req_3")).toBeDefined();
+  });
+
+  test("a key the core stopped publishing is refused after the refetch the next rotated-in kid triggers", async () => {
+    const { cache, state } = setup(publicJwks([keyB, keyA]));
+    await cache.resolverFor("key_a", "req_0");
+    state.answer = publicJwks([keyC, keyB]);
+    state.now += 20_000;
+    expect(await cache.resolverFor("key_c", "req_1")).toBeDefined();
+    expect(await cache.resolverFor("key_a", "req_2")).toBeUndefined();
+    expect(await cache.resolverFor("key_b", "req_3")).toBeDefined();
     expect(state.fetches).toBe(2);
   });
 

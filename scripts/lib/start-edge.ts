@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,11 @@ export interface StartEdgeOptions {
   vars?: Record<string, string>;
   /** Local state (queues, caches); defaults to a temp dir removed on stop(). */
   persistDir?: string;
+  /**
+   * The `request.cf` every request gets (country, city, …), instead of the one miniflare downloads (or its
+   * Austin placeholder offline): makes geo deterministic for tests and saves the download.
+   */
+  cf?: Record<string, unknown>;
   /** How long to wait for /edge/health; default 45 s (a cold wrangler bundles and boots workerd). */
   timeoutMs?: number;
   /** Receives wrangler's output as it arrives (for `bun run dev`); it is kept for logs() either way. */
@@ -47,6 +52,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
   const ownsPersistDir = options.persistDir === undefined;
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "bazaar-edge-"));
   const vars = { CORE_ORIGIN: options.coreOrigin, ...options.vars };
+  const cfDir = options.cf === undefined ? undefined : mkdtempSync(join(tmpdir(), "bazaar-edge-cf-"));
+  if (cfDir !== undefined) writeFileSync(join(cfDir, "cf.json"), JSON.stringify(options.cf));
 
   const args = [
     WRANGLER,
@@ -76,6 +83,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
       WRANGLER_HIDE_BANNER: "true",
       NO_COLOR: "1",
       FORCE_COLOR: "0",
+      // miniflare reads request.cf from this file (it must be under 30 days old, so it is written fresh)
+      ...(cfDir === undefined ? {} : { CLOUDFLARE_CF_FETCH_PATH: join(cfDir, "cf.json") }),
     },
   });
 
@@ -111,6 +120,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeProcess>
       // workerd is wrangler's child: make sure nothing of the group outlives stop()
       signalGroup(child, "SIGKILL");
       if (ownsPersistDir) rmSync(persistDir, { recursive: true, force: true });
+      if (cfDir !== undefined) rmSync(cfDir, { recursive: true, force: true });
     })();
     return stopped;
   };

@@ -1,9 +1,11 @@
 import { createIdGenerator } from "@bazaar/contracts";
+import { sessionRevoked } from "@bazaar/events/catalogue";
 import { EVENTS_SECRET_HEADER, type EventEnvelope } from "@bazaar/events/envelope";
 import { type EdgeConfig, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFields, log } from "../log.ts";
 import { REQUEST_ID_HEADER } from "../request-context.ts";
+import { isRevocationEvent, recordRevocation, UnusableRevocationError } from "../revocations/revocation-list.ts";
 import { isEventEnvelope } from "./envelope-check.ts";
 
 export const RETRY_BASE_SECONDS = 2;
@@ -15,6 +17,7 @@ const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
 const ids = createIdGenerator();
 
 type Delivery = { ok: true } | { ok: false; permanent: boolean; reason: string };
+type Item = { message: Message<unknown>; envelope: EventEnvelope };
 
 /** Exponential backoff by delivery attempt (1 → base seconds), capped. */
 export function retryDelaySeconds(attempts: number): number {
@@ -22,14 +25,14 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * Queue consumer: hands envelopes to the core's /internal/events and acks or retries each message on
- * its own, so one bad message never redelivers the batch. Bodies that are not envelopes go straight
- * to the dead-letter queue: no retry could fix them.
+ * Queue consumer: writes revocations to the edge's own list, then hands envelopes to the core's
+ * /internal/events and acks or retries each message on its own, so one bad message never redelivers
+ * the batch. Bodies that are not envelopes go straight to the dead-letter queue: no retry could fix them.
  */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = readConfig(env);
   const deliveryId = ids("request");
-  const envelopes: { message: Message<unknown>; envelope: EventEnvelope }[] = [];
+  const envelopes: Item[] = [];
   const poisoned: Message<unknown>[] = [];
   for (const message of batch.messages) {
     const envelope = asEnvelope(message.body);
@@ -38,16 +41,47 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   }
 
   await Promise.all(poisoned.map((message) => deadLetter(env, message, "body is not an event envelope", deliveryId)));
-  if (envelopes.length > 0) await deliver(config, env, envelopes, deliveryId, batch.queue);
+  const recorded = await recordRevocations(config, env, envelopes, deliveryId);
+  if (recorded.length > 0) await deliver(config, env, recorded, deliveryId, batch.queue);
 }
 
-async function deliver(
-  config: EdgeConfig,
-  env: Env,
-  items: { message: Message<unknown>; envelope: EventEnvelope }[],
-  deliveryId: string,
-  queue: string,
-): Promise<void> {
+/**
+ * Revocations reach the edge's list before the core hears of them, so a core outage cannot delay them.
+ * A message whose write failed is retried (and not forwarded until then); the rest are returned.
+ */
+async function recordRevocations(config: EdgeConfig, env: Env, items: Item[], deliveryId: string): Promise<Item[]> {
+  const revocations = items.filter((item) => isRevocationEvent(item.envelope));
+  if (revocations.length === 0) return items;
+  const held = new Set<Message<unknown>>();
+  const record = async ({ message, envelope }: Item) => {
+    const event = { id: envelope.id, type: envelope.type, attempts: message.attempts };
+    try {
+      const outcome = await recordRevocation(env.REVOCATIONS, envelope, config.accessTokenTtlSeconds);
+      log("info", outcome === "stale" ? "revocation superseded by a newer one" : "revocation recorded", { requestId: deliveryId, event });
+    } catch (error) {
+      held.add(message);
+      if (error instanceof UnusableRevocationError) return deadLetter(env, message, error.message, deliveryId);
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      log("warn", "revocation write failed; retrying", { requestId: deliveryId, event, ...errorFields(error) });
+    }
+  };
+  // one user's status changes apply oldest first (the list keeps the newest); sessions only ever get revoked
+  const isSession = (item: Item) => item.envelope.type === sessionRevoked.type;
+  const statusChanges = revocations.filter((item) => !isSession(item)).sort(byOccurrence);
+  await Promise.all([
+    ...revocations.filter(isSession).map(record),
+    (async () => {
+      for (const item of statusChanges) await record(item);
+    })(),
+  ]);
+  return items.filter((item) => !held.has(item.message));
+}
+
+function byOccurrence(a: Item, b: Item): number {
+  return Date.parse(a.envelope.occurredAt) - Date.parse(b.envelope.occurredAt) || (a.envelope.id < b.envelope.id ? -1 : 1);
+}
+
+async function deliver(config: EdgeConfig, env: Env, items: Item[], deliveryId: string, queue: string): Promise<void> {
   const outcome = await postToCore(
     config,
     items.map((item) => item.envelope),

@@ -4,6 +4,16 @@ import type { Context } from "hono";
 import { errorFields, log } from "../log.ts";
 import { type AppEnv, REQUEST_ID_HEADER } from "../request-context.ts";
 
+/** Where Cloudflare places the client (request.cf); the core believes these from a trusted proxy only. */
+export const GEO_COUNTRY_HEADER = "x-bazaar-geo-country";
+export const GEO_CITY_HEADER = "x-bazaar-geo-city";
+
+/** The part of `request.cf` the core is told about. */
+export interface CoarseGeo {
+  country?: unknown;
+  city?: unknown;
+}
+
 const HOP_BY_HOP = [
   "connection",
   "keep-alive",
@@ -27,7 +37,7 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   try {
     upstream = await fetch(target, {
       method,
-      headers: originHeaders(c.req.raw.headers, requestId, incoming),
+      headers: originHeaders(c.req.raw.headers, requestId, incoming, c.req.raw.cf as IncomingRequestCfProperties | undefined),
       body: method === "GET" || method === "HEAD" ? null : c.req.raw.body,
       redirect: "manual",
     });
@@ -40,7 +50,7 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   return response;
 }
 
-export function originHeaders(incoming: Headers, requestId: string, url: URL): Headers {
+export function originHeaders(incoming: Headers, requestId: string, url: URL, geo?: CoarseGeo): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
   headers.delete("host");
@@ -53,7 +63,30 @@ export function originHeaders(incoming: Headers, requestId: string, url: URL): H
   else headers.delete("x-forwarded-for");
   headers.set("x-forwarded-host", incoming.get("host") ?? url.host);
   headers.set("x-forwarded-proto", url.protocol.slice(0, -1));
+  // where the client is comes from Cloudflare only: a client-sent value would be believed by the core
+  headers.delete(GEO_COUNTRY_HEADER);
+  headers.delete(GEO_CITY_HEADER);
+  const country = geoCountry(geo?.country);
+  const city = geoCity(geo?.city);
+  if (country !== undefined) headers.set(GEO_COUNTRY_HEADER, country);
+  if (city !== undefined) headers.set(GEO_CITY_HEADER, city);
   return headers;
+}
+
+/** ISO 3166-1 alpha-2; Cloudflare's "XX" (unknown) and "T1" (Tor) say nothing about a place. */
+export function geoCountry(value: unknown): string | undefined {
+  return typeof value === "string" && /^[A-Z]{2}$/.test(value) && value !== "XX" ? value : undefined;
+}
+
+/** Header values are bytes, so anything beyond printable ASCII ("São Paulo"), and "%" itself, is percent-encoded UTF-8. */
+export function geoCity(value: unknown): string | undefined {
+  const city = typeof value === "string" ? value.trim().slice(0, 100) : "";
+  if (city === "") return undefined;
+  try {
+    return city.replace(/[^ -$&-~]/gu, (char) => encodeURIComponent(char));
+  } catch {
+    return undefined; // a lone surrogate cannot be encoded
+  }
 }
 
 function stripHopByHop(headers: Headers): void {

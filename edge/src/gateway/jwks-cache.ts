@@ -99,11 +99,11 @@ export function coreJwksFetcher(coreOrigin: string): JwksCacheOptions["fetchJwks
 const caches = new Map<string, JwksCache>();
 
 /** One cache per isolate and origin (isolate memory is the cheapest cache a Worker has). */
-export function jwksCacheFor(coreOrigin: string, ttlMs: number): JwksCache {
-  const key = `${coreOrigin} ${ttlMs}`;
+export function jwksCacheFor(coreOrigin: string, ttlMs: number, cooldownMs: number): JwksCache {
+  const key = `${coreOrigin} ${ttlMs} ${cooldownMs}`;
   let cache = caches.get(key);
   if (cache === undefined) {
-    cache = new JwksCache({ fetchJwks: coreJwksFetcher(coreOrigin), ttlMs });
+    cache = new JwksCache({ fetchJwks: coreJwksFetcher(coreOrigin), ttlMs, cooldownMs });
     caches.set(key, cache);
   }
   return cache;

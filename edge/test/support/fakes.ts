@@ -24,16 +24,52 @@ export function fakeQueue(): Queue<never> & { sent: SentMessage[]; failWith?: Er
   return queue as unknown as Queue<never> & { sent: SentMessage[]; failWith?: Error };
 }
 
-export function fakeEnv(overrides: Partial<Env> = {}): Env & { EVENTS: ReturnType<typeof fakeQueue>; EVENTS_DLQ: ReturnType<typeof fakeQueue> } {
+export interface KvWrite {
+  op: "put" | "delete";
+  key: string;
+  value?: string;
+  options?: KVNamespacePutOptions;
+}
+
+/** A KV binding over a Map that records every write; `failWith` makes every call throw, as KV does when it is down. */
+export function fakeKv(): KVNamespace & { entries: Map<string, string>; writes: KvWrite[]; failWith?: Error } {
+  const kv = {
+    entries: new Map<string, string>(),
+    writes: [] as KvWrite[],
+    failWith: undefined as Error | undefined,
+    async get(key: string) {
+      if (kv.failWith) throw kv.failWith;
+      return kv.entries.get(key) ?? null;
+    },
+    async put(key: string, value: string, options?: KVNamespacePutOptions) {
+      if (kv.failWith) throw kv.failWith;
+      kv.entries.set(key, value);
+      kv.writes.push({ op: "put", key, value, options });
+    },
+    async delete(key: string) {
+      if (kv.failWith) throw kv.failWith;
+      kv.entries.delete(key);
+      kv.writes.push({ op: "delete", key });
+    },
+  };
+  return kv as unknown as KVNamespace & { entries: Map<string, string>; writes: KvWrite[]; failWith?: Error };
+}
+
+type FakeEnv = Env & { EVENTS: ReturnType<typeof fakeQueue>; EVENTS_DLQ: ReturnType<typeof fakeQueue>; REVOCATIONS: ReturnType<typeof fakeKv> };
+
+export function fakeEnv(overrides: Partial<Env> = {}): FakeEnv {
   return {
     CORE_ORIGIN: "http://core.test:3000",
     JWKS_CACHE_SECONDS: "300",
+    JWKS_REFETCH_COOLDOWN_SECONDS: "10",
+    ACCESS_TOKEN_TTL_SECONDS: "900",
     DEV_EVENTS_INGEST: "on",
     EVENTS_SECRET: TEST_SECRET,
     EVENTS: fakeQueue(),
     EVENTS_DLQ: fakeQueue(),
+    REVOCATIONS: fakeKv(),
     ...overrides,
-  } as Env & { EVENTS: ReturnType<typeof fakeQueue>; EVENTS_DLQ: ReturnType<typeof fakeQueue> };
+  } as FakeEnv;
 }
 
 export interface FakeMessage {
@@ -89,7 +125,7 @@ export function stubFetch(respond: (call: RecordedFetch) => Response | Promise<R
 
 let counter = 0;
 /** A valid envelope; ids must be Crockford base32 ULIDs. */
-export function envelope(type = "user.registered", payload: unknown = { userId: "usr_1" }) {
+export function envelope(type = "user.registered", payload: unknown = { userId: "usr_1" }, overrides: { occurredAt?: string; version?: number } = {}) {
   counter++;
   return {
     id: `evt_01JD4M3Z8Q5V7W9X1Y2Z3A${String(counter).padStart(4, "0")}`,
@@ -97,6 +133,7 @@ export function envelope(type = "user.registered", payload: unknown = { userId: 
     version: 1,
     occurredAt: "2026-11-25T06:00:00.000Z",
     payload,
+    ...overrides,
   };
 }
 

@@ -7,12 +7,17 @@ import { type EdgeProcess, freePort, startEdge } from "../../../scripts/lib/star
 
 export const EVENTS_SECRET = "edge-test-events-secret-0123456789";
 const KID = "key_edge_test";
+/** The `request.cf` every test edge sees (instead of miniflare's download or its offline placeholder). */
+export const TEST_CF = { country: "PT", city: "Lisbon", continent: "EU", colo: "LIS", timezone: "Europe/Lisbon" };
 
 export interface Stack {
+  /** Replaced by restartCore(); same url throughout. */
   core: RunningCore;
   edge: EdgeProcess;
-  /** The core's signing key: lets tests mint expired or wrong-issuer tokens the edge must refuse. */
+  /** The core's first signing key: lets tests mint expired or wrong-issuer tokens the edge must refuse. */
   signingKey: SigningKey;
+  /** Stops the core and starts it again on the same port and database, with `env` over the first start's (key rotation). */
+  restartCore(env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,23 +40,38 @@ export async function startStack(options: { eventsTransport: "inprocess" | "edge
   };
   if (options.eventsTransport === "edge") coreEnv.EVENTS_EDGE_URL = `http://127.0.0.1:${edgePort}`;
 
+  const databaseUrl = `file:${join(dataDir, "core.db")}`;
   const [core, edge] = await Promise.allSettled([
-    startCore({ port: corePort, databaseUrl: `file:${join(dataDir, "core.db")}`, env: coreEnv }),
+    startCore({ port: corePort, databaseUrl, env: coreEnv }),
     startEdge({
       port: edgePort,
       coreOrigin: `http://127.0.0.1:${corePort}`,
       vars: { EVENTS_SECRET, DEV_EVENTS_INGEST: "on", JWKS_CACHE_SECONDS: "300", ...options.edgeVars },
+      cf: TEST_CF,
     }),
   ]);
+  let running: RunningCore | undefined = core.status === "fulfilled" ? core.value : undefined;
   const stop = async () => {
-    await Promise.allSettled([core.status === "fulfilled" ? core.value.stop() : undefined, edge.status === "fulfilled" ? edge.value.stop() : undefined]);
+    await Promise.allSettled([running?.stop(), edge.status === "fulfilled" ? edge.value.stop() : undefined]);
     rmSync(dataDir, { recursive: true, force: true });
   };
   if (core.status === "rejected" || edge.status === "rejected") {
     await stop();
     throw core.status === "rejected" ? core.reason : (edge as PromiseRejectedResult).reason;
   }
-  return { core: core.value, edge: edge.value, signingKey: key, stop };
+  const stack: Stack = {
+    core: core.value,
+    edge: edge.value,
+    signingKey: key,
+    stop,
+    async restartCore(env) {
+      await running?.stop();
+      running = undefined;
+      running = await startCore({ port: corePort, databaseUrl, env: { ...coreEnv, ...env }, migrate: false });
+      stack.core = running;
+    },
+  };
+  return stack;
 }
 
 /** Sums every series of a Prometheus metric whose labels include `labels`. */
