@@ -13,6 +13,24 @@ export interface Target {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   headers: Record<string, string>;
   body: string | undefined;
+  /** For requests that change each time: called once per connection, and its script shapes every request on it. */
+  perConnection?: () => ConnectionScript;
+}
+
+/** What one request may change. */
+export interface RequestParts {
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/**
+ * One connection's requests, one after another. State lives in the script's closure: autocannon's own
+ * `context` is reset each time its `requests` list wraps around, which with one request is every request.
+ */
+export interface ConnectionScript {
+  /** The next request, from the target's defaults; the previous one may have had no answer (timeout, reconnect). */
+  nextRequest(defaults: RequestParts): RequestParts;
+  onResponse?(status: number, body: string): void;
 }
 
 export interface Measurement {
@@ -55,6 +73,7 @@ export function measure(target: Target, settings: LoadSettings): Promise<Measure
         connections: settings.connections,
         duration: settings.warmupSeconds + settings.durationSeconds,
         timeout: settings.timeoutSeconds,
+        ...(target.perConnection === undefined ? {} : { setupClient: scripted(target.perConnection) }),
       },
       (error) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
@@ -86,6 +105,21 @@ export function measure(target: Target, settings: LoadSettings): Promise<Measure
       if (errorMessages.size < 5) errorMessages.add(message);
     });
   });
+}
+
+function scripted(perConnection: () => ConnectionScript): (client: autocannon.Client) => void {
+  return (client) => {
+    const script = perConnection();
+    client.setRequests([
+      {
+        setupRequest: (request) => {
+          const next = script.nextRequest({ headers: { ...(request.headers as Record<string, string>) }, body: request.body?.toString() });
+          return { ...request, headers: next.headers, body: next.body ?? "" };
+        },
+        onResponse: (status, body) => script.onResponse?.(status, body),
+      },
+    ]);
+  };
 }
 
 function percentile(sorted: number[], q: number): number | undefined {

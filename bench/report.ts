@@ -4,6 +4,8 @@ export interface Row {
   id: string;
   name: string;
   measurement: Measurement;
+  /** Printed under the table (what ran alongside, say). */
+  note?: string;
 }
 
 export interface RunInfo {
@@ -34,6 +36,7 @@ export function renderReport(info: RunInfo, rows: Row[], rawPerSecond: number): 
       return `| ${cells.join(" | ")} |`;
     }),
   ];
+  const notes = rows.filter((row) => row.note !== undefined).map(({ name, note }) => `- ${name}: ${note}`);
   return [
     "# Bazaar benchmark",
     "",
@@ -41,12 +44,18 @@ export function renderReport(info: RunInfo, rows: Row[], rawPerSecond: number): 
     "",
     ...table,
     "",
+    ...(notes.length ? [...notes, ""] : []),
     `The load generator and every server share the machine's ${info.cores} cores, so absolute numbers understate what a server would do alone;` +
       " compare the ratios, which are measured in the same run under the same contention.",
     "req/s counts 2xx responses only; p50/p99 are latencies of 2xx responses. non-2xx lists refused requests by status, then socket errors and timeouts.",
     "The edge is `wrangler dev` (a local workerd), not Cloudflare's network.",
     "",
   ].join("\n");
+}
+
+/** One measurement in a sentence, for notes. */
+export function describeMeasurement(m: Measurement): string {
+  return `${formatRate(m.okPerSecond)} req/s (2xx), p50 ${formatMs(m.p50Ms)} ms, p99 ${formatMs(m.p99Ms)} ms, non-2xx ${formatFailures(m)}`;
 }
 
 function formatRate(perSecond: number): string {

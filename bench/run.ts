@@ -3,8 +3,8 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { type Measurement, measure, type Target } from "./measure.ts";
-import { type Row, renderReport } from "./report.ts";
-import { RAW_SCENARIO_ID, type Scenario, selectScenarios, type Via } from "./scenarios.ts";
+import { describeMeasurement, type Row, renderReport } from "./report.ts";
+import { type Load, loadsOf, RAW_SCENARIO_ID, seedUsersNeeded, selectScenarios, type Via } from "./scenarios.ts";
 import { readSettings } from "./settings.ts";
 import { type BenchSystem, Cleanup, startSystem } from "./start-system.ts";
 
@@ -30,18 +30,26 @@ const watchdog = setTimeout(() => {
 }, budgetSeconds * 1000);
 
 try {
-  const needs = new Set<Via>(scenarios.map((s) => s.via));
-  console.log(`bench: starting ${[...needs].join(", ")} …`);
-  const system = await startSystem(needs, cleanup);
+  const needs = new Set<Via>(loadsOf(scenarios).map((s) => s.via));
+  const extraUsers = seedUsersNeeded(scenarios, settings);
+  console.log(`bench: starting ${[...needs].join(", ")}${extraUsers ? ` and registering ${extraUsers + 1} users` : ""} …`);
+  const system = await startSystem(needs, extraUsers, cleanup);
 
   const rows: Row[] = [];
   for (const scenario of scenarios) {
-    const target = targetOf(scenario, system);
-    await probe(scenario, target);
-    console.log(`bench: ${scenario.name} (${target.method} ${target.url}) …`);
-    const measurement = await measure(target, settings);
+    const target = targetOf(scenario.name, scenario, system);
+    const background = scenario.background && targetOf(scenario.background.name, scenario.background, system);
+    await probe(scenario.name, target);
+    if (background && scenario.background) await probe(scenario.background.name, background);
+    console.log(`bench: ${scenario.name} (${target.method} ${target.url}${background ? `, alongside ${background.method} ${background.url}` : ""}) …`);
+    const [measurement, alongside] = await Promise.all([measure(target, settings), background && measure(background, settings)]);
     console.log(`       ${Math.round(measurement.okPerSecond)} req/s, ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
-    rows.push({ id: scenario.id, name: scenario.name, measurement });
+    const row: Row = { id: scenario.id, name: scenario.name, measurement };
+    if (alongside && scenario.background) {
+      row.note = `measured while ${settings.connections} more connections ran ${scenario.background.name}: ${describeMeasurement(alongside)}`;
+      console.log(`       alongside: ${describeMeasurement(alongside)}`);
+    }
+    rows.push(row);
   }
 
   const raw = rows.find((r) => r.id === RAW_SCENARIO_ID)?.measurement;
@@ -59,26 +67,31 @@ try {
   await cleanup.run();
 }
 
-function targetOf(scenario: Scenario, system: BenchSystem): Target {
-  const origin = system.origins[scenario.via];
-  if (!origin) throw new Error(`${scenario.name}: ${scenario.via} is not running`);
+function targetOf(name: string, load: Load, system: BenchSystem): Target {
+  const origin = system.origins[load.via];
+  if (!origin) throw new Error(`${name}: ${load.via} is not running`);
   const seed = system.seed;
-  if (!seed && (scenario.headers || scenario.body)) throw new Error(`${scenario.name}: no bench user was seeded`);
-  return {
-    url: `${origin}${scenario.path}`,
-    method: scenario.method ?? "GET",
-    headers: seed ? (scenario.headers?.(seed) ?? {}) : {},
-    body: seed ? scenario.body?.(seed) : undefined,
+  if (!seed && (load.headers || load.body || load.perConnection)) throw new Error(`${name}: no bench user was seeded`);
+  const target: Target = {
+    url: `${origin}${load.path}`,
+    method: load.method ?? "GET",
+    headers: seed ? (load.headers?.(seed) ?? {}) : {},
+    body: seed ? load.body?.(seed) : undefined,
   };
+  if (seed && load.perConnection) target.perConnection = load.perConnection(seed);
+  return target;
 }
 
 /** One request first, so a scenario that is wrong (not slow) says why instead of printing a table of non-2xx. */
-async function probe(scenario: Scenario, target: Target): Promise<void> {
-  const init: RequestInit = { method: target.method, headers: target.headers };
-  if (target.body !== undefined) init.body = target.body;
+async function probe(name: string, target: Target): Promise<void> {
+  const script = target.perConnection?.();
+  const { headers, body } = script ? script.nextRequest({ headers: target.headers, body: target.body }) : target;
+  const init: RequestInit = { method: target.method, headers };
+  if (body !== undefined) init.body = body;
   const response = await fetch(target.url, init);
-  const body = await response.text();
-  if (!response.ok) console.warn(`bench: ${scenario.name}: the probe got ${response.status}: ${body.slice(0, 500)}`);
+  const text = await response.text();
+  script?.onResponse?.(response.status, text);
+  if (!response.ok) console.warn(`bench: ${name}: the probe got ${response.status}: ${text.slice(0, 500)}`);
 }
 
 function reportFindings(rows: Row[], system: BenchSystem): void {

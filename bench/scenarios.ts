@@ -1,42 +1,136 @@
+import type { ConnectionScript, LoadSettings, RequestParts } from "./measure.ts";
+
 /** Which running process a scenario's path is sent to. */
 export type Via = "raw" | "core" | "edge";
+
+/** A registered user with the session registering gave it. */
+export interface SeedUser {
+  email: string;
+  password: string;
+  refreshToken: string;
+}
 
 /** What the seed step left for scenarios to use. */
 export interface Seed {
   email: string;
   password: string;
   accessToken: string;
+  /** Login scenarios spread over these accounts; refresh chains start from their sessions, one each. */
+  users: SeedUser[];
 }
 
-export interface Scenario {
-  /** Short kebab-case name for BENCH_SCENARIOS. */
-  id: string;
-  /** The row label in the results table. */
-  name: string;
+export interface Load {
   via: Via;
   path: string;
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   headers?: (seed: Seed) => Record<string, string>;
   body?: (seed: Seed) => string;
+  /** For requests that differ each time (see ConnectionScript); called once per connection. */
+  perConnection?: (seed: Seed) => () => ConnectionScript;
+  /** How many seeded users it needs for a run of these settings (logins: accounts; refresh: sessions). */
+  users?: { kind: "accounts" | "sessions"; count: (settings: LoadSettings) => number };
+}
+
+export interface Scenario extends Load {
+  /** Short kebab-case name for BENCH_SCENARIOS. */
+  id: string;
+  /** The row label in the results table. */
+  name: string;
+  /** Load run alongside the measured one, over the same seconds; its figures go in a note under the table. */
+  background?: Load & { name: string };
 }
 
 export const RAW_SCENARIO_ID = "raw";
 
 const json = { "content-type": "application/json" };
 
+/**
+ * Logins are throttled per account (50 attempts an hour, successes included) and per address (100 per
+ * 15 min): a flood from one user on one address would measure the throttle, not the login. So each
+ * login takes the next seeded account, round-robin over the whole run, and a random address in the
+ * header that carries it to the core: X-Forwarded-For to the core (which believes it from 127.0.0.1),
+ * CF-Connecting-IP to `wrangler dev` (which keeps a client's; Cloudflare itself never would).
+ */
+const LOGIN_ATTEMPTS_PER_ACCOUNT = 45;
+/** Above what the core's argon2id pool completes on any machine this runs on (about 20/s on 2 cores). */
+const LOGINS_PER_SECOND_CEILING = 50;
+let nextAccount = 0;
+
+function loggingIn(via: "core" | "edge"): Pick<Load, "via" | "path" | "method" | "headers" | "perConnection" | "users"> {
+  const addressHeader = via === "core" ? "x-forwarded-for" : "cf-connecting-ip";
+  return {
+    via,
+    path: "/v1/auth/login",
+    method: "POST",
+    headers: () => json,
+    perConnection: (seed) => () => ({
+      nextRequest: (defaults) => {
+        const user = seed.users[nextAccount++ % seed.users.length];
+        if (!user) throw new Error("login scenarios need seeded users");
+        return { headers: { ...defaults.headers, [addressHeader]: randomAddress() }, body: JSON.stringify({ email: user.email, password: user.password }) };
+      },
+    }),
+    users: {
+      kind: "accounts",
+      count: (s) => Math.ceil(((s.warmupSeconds + s.durationSeconds) * LOGINS_PER_SECOND_CEILING) / LOGIN_ATTEMPTS_PER_ACCOUNT),
+    },
+  };
+}
+
+/**
+ * A refresh token works once, and presenting a used one revokes its session: each connection carries its
+ * own chain, sending the token the previous response returned. A request that got no answer may have
+ * spent its token, so the chain is dropped and the connection starts a fresh session from the pool.
+ */
+function refreshing(via: "core" | "edge"): Pick<Load, "via" | "path" | "method" | "headers" | "perConnection" | "users"> {
+  let pool: string[] | undefined;
+  return {
+    via,
+    path: "/v1/auth/refresh",
+    method: "POST",
+    headers: () => json,
+    perConnection: (seed) => {
+      pool ??= seed.users.map((user) => user.refreshToken);
+      const sessions = pool;
+      return () => {
+        let token: string | undefined;
+        let awaitingAnswer = false;
+        return {
+          nextRequest: (defaults: RequestParts) => {
+            if (awaitingAnswer || token === undefined) token = sessions.pop();
+            awaitingAnswer = true;
+            // an exhausted pool sends a token that cannot work: the 401s show up as non-2xx
+            return { headers: defaults.headers, body: JSON.stringify({ refreshToken: token ?? "rt_pool_exhausted" }) };
+          },
+          onResponse: (status, body) => {
+            awaitingAnswer = false;
+            token = status >= 200 && status < 300 ? (JSON.parse(body) as { refreshToken?: string }).refreshToken : undefined;
+          },
+        };
+      };
+    },
+    // one session per connection, as many again for chains that break, and one for the probe
+    users: { kind: "sessions", count: (s) => 2 * s.connections + 1 },
+  };
+}
+
+function randomAddress(): string {
+  const octet = () => Math.floor(Math.random() * 256);
+  return `10.${octet()}.${octet()}.${octet()}`;
+}
+
 /** Add a scenario here; run.ts starts whatever processes the selected ones are `via`. */
 export const SCENARIOS: Scenario[] = [
   { id: RAW_SCENARIO_ID, name: "raw Bun.serve hello-world", via: "raw", path: "/" },
   { id: "health", name: "GET /health", via: "core", path: "/health" },
   { id: "jwks", name: "GET /.well-known/jwks.json", via: "core", path: "/.well-known/jwks.json" },
+  { id: "login", name: "POST /v1/auth/login", ...loggingIn("core") },
   {
-    id: "login",
-    name: "POST /v1/auth/login",
+    id: "health-during-login-flood",
+    name: "GET /health during a login flood",
     via: "core",
-    path: "/v1/auth/login",
-    method: "POST",
-    headers: () => json,
-    body: (seed) => JSON.stringify({ email: seed.email, password: seed.password }),
+    path: "/health",
+    background: { name: "the login flood (POST /v1/auth/login)", ...loggingIn("core") },
   },
   {
     id: "me",
@@ -54,6 +148,8 @@ export const SCENARIOS: Scenario[] = [
     path: "/v1/me",
     headers: (seed) => ({ authorization: `Bearer ${seed.accessToken}` }),
   },
+  { id: "login-via-edge", name: "POST /v1/auth/login through the edge", ...loggingIn("edge") },
+  { id: "refresh-via-edge", name: "POST /v1/auth/refresh through the edge", ...refreshing("edge") },
 ];
 
 /** The scenarios BENCH_SCENARIOS names (ids or names, comma-separated), always with the raw ceiling first. */
@@ -68,4 +164,19 @@ export function selectScenarios(selection: string | undefined): Scenario[] {
     throw new Error(`BENCH_SCENARIOS: unknown ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   }
   return SCENARIOS.filter((s) => s.id === RAW_SCENARIO_ID || wanted.includes(s.id) || wanted.includes(s.name));
+}
+
+/** Every load the scenarios run, background ones included. */
+export function loadsOf(scenarios: Scenario[]): Load[] {
+  return scenarios.flatMap((scenario) => (scenario.background ? [scenario, scenario.background] : [scenario]));
+}
+
+/**
+ * How many users to seed. Logins share the accounts round-robin, so their needs add up; refresh chains
+ * each spend their own sessions, which logins do not touch.
+ */
+export function seedUsersNeeded(scenarios: Scenario[], settings: LoadSettings): number {
+  const total = (kind: "accounts" | "sessions") =>
+    loadsOf(scenarios).reduce((sum, load) => sum + (load.users?.kind === kind ? load.users.count(settings) : 0), 0);
+  return Math.max(total("accounts"), total("sessions"));
 }

@@ -1,7 +1,29 @@
-import type { Seed } from "./scenarios.ts";
+import type { Seed, SeedUser } from "./scenarios.ts";
 
-/** Registers the one benchmark user through the API, as a client would. */
-export async function registerBenchUser(coreUrl: string): Promise<Seed> {
+/** The core hashes at most a few passwords at once and refuses a deep queue: seed at about its pace. */
+const REGISTRATIONS_AT_ONCE = 4;
+
+/** Registers the benchmark user, and `extraUsers` more for scenarios that need many, through the API as clients would. */
+export async function seedBench(coreUrl: string, extraUsers: number): Promise<Seed> {
+  const [main, ...users] = await registerUsers(coreUrl, 1 + extraUsers);
+  if (!main) throw new Error("registering the bench user: nothing registered");
+  return { email: main.email, password: main.password, accessToken: main.accessToken, users };
+}
+
+async function registerUsers(coreUrl: string, count: number): Promise<(SeedUser & { accessToken: string })[]> {
+  const users: (SeedUser & { accessToken: string })[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      users.push(await registerUser(coreUrl));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REGISTRATIONS_AT_ONCE, count) }, worker));
+  return users;
+}
+
+async function registerUser(coreUrl: string): Promise<SeedUser & { accessToken: string }> {
   const email = `bench-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const password = `bench ${crypto.randomUUID()}`;
   const response = await fetch(`${coreUrl}/v1/auth/register`, {
@@ -10,8 +32,8 @@ export async function registerBenchUser(coreUrl: string): Promise<Seed> {
     body: JSON.stringify({ email, password, name: "Bench User" }),
   });
   const text = await response.text();
-  if (response.status !== 201) throw new Error(`registering the bench user: expected 201, got ${response.status}: ${text}`);
-  const { accessToken } = JSON.parse(text) as { accessToken?: unknown };
-  if (typeof accessToken !== "string") throw new Error(`registering the bench user: no accessToken in ${text}`);
-  return { email, password, accessToken };
+  if (response.status !== 201) throw new Error(`registering a bench user: expected 201, got ${response.status}: ${text}`);
+  const { accessToken, refreshToken } = JSON.parse(text) as { accessToken?: unknown; refreshToken?: unknown };
+  if (typeof accessToken !== "string" || typeof refreshToken !== "string") throw new Error(`registering a bench user: no tokens in ${text}`);
+  return { email, password, accessToken, refreshToken };
 }

@@ -5,7 +5,7 @@ import { ROOT } from "../scripts/lib/paths.ts";
 import { startCore } from "../scripts/lib/start-core.ts";
 import { freePort, startEdge } from "../scripts/lib/start-edge.ts";
 import type { Seed, Via } from "./scenarios.ts";
-import { registerBenchUser } from "./seed.ts";
+import { seedBench } from "./seed.ts";
 
 export interface BenchSystem {
   origins: Partial<Record<Via, string>>;
@@ -37,8 +37,11 @@ export class Cleanup {
   }
 }
 
-/** Starts only the processes the selected scenarios go through, on free 127.0.0.1 ports, against a fresh database. */
-export async function startSystem(needs: Set<Via>, cleanup: Cleanup): Promise<BenchSystem> {
+/**
+ * Starts only the processes the selected scenarios go through, on free 127.0.0.1 ports, against a fresh
+ * database seeded with the bench user and `extraUsers` more.
+ */
+export async function startSystem(needs: Set<Via>, extraUsers: number, cleanup: Cleanup): Promise<BenchSystem> {
   const origins: BenchSystem["origins"] = {};
   let coreLogs = () => "";
   let seed: Seed | undefined;
@@ -57,7 +60,7 @@ export async function startSystem(needs: Set<Via>, cleanup: Cleanup): Promise<Be
     cleanup.push("the core", () => core.stop());
     origins.core = core.url;
     coreLogs = core.logs;
-    seed = await registerBenchUser(core.url);
+    seed = await seedBench(core.url, extraUsers);
   }
 
   if (needs.has("edge") && origins.core) {
