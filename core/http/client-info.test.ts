@@ -3,7 +3,7 @@ import { clientInfo } from "./client-info.ts";
 
 const from = (address: string) => ({ requestIP: () => ({ address }) });
 const request = (headers: Record<string, string>) => new Request("http://localhost/", { headers });
-const trusted = new Set(["127.0.0.1"]);
+const trusted = { addresses: new Set(["127.0.0.1"]), edgeSecret: "edge-secret-0123456789" };
 
 test("X-Forwarded-For is believed only from a trusted proxy", () => {
   const spoofed = request({ "x-forwarded-for": "6.6.6.6", "user-agent": "curl/8" });
@@ -27,5 +27,18 @@ test("the edge's geo headers give a coarse location, believed only from a truste
   expect(clientInfo(geo, from("127.0.0.1"), trusted).location).toBe("Lisbon, PT");
   expect(clientInfo(geo, from("203.0.113.9"), trusted).location).toBeNull();
   expect(clientInfo(request({ "x-bazaar-geo-country": "<script>" }), from("127.0.0.1"), trusted).location).toBeNull();
-  expect(clientInfo(request({ "x-bazaar-geo-city": "São Paulo", "x-bazaar-geo-country": "BR" }), from("127.0.0.1"), trusted).location).toBe("São Paulo, BR");
+  expect(clientInfo(request({ "x-bazaar-geo-city": "S%C3%A3o%20Paulo", "x-bazaar-geo-country": "BR" }), from("127.0.0.1"), trusted).location).toBe(
+    "São Paulo, BR",
+  );
+  expect(clientInfo(request({ "x-bazaar-geo-city": "%E0%A4%A", "x-bazaar-geo-country": "IN" }), from("127.0.0.1"), trusted).location).toBe("IN");
+});
+
+test("the edge vouches with its secret from any address; a wrong or missing secret vouches for nothing", () => {
+  const viaEdge = (proof?: string) =>
+    request({ "x-forwarded-for": "198.51.100.7", "x-bazaar-geo-country": "PT", ...(proof ? { "x-bazaar-edge-proof": proof } : {}) });
+  // a Cloudflare address the core cannot list
+  expect(clientInfo(viaEdge("edge-secret-0123456789"), from("172.68.1.1"), trusted)).toMatchObject({ ip: "198.51.100.7", location: "PT" });
+  expect(clientInfo(viaEdge("wrong-secret-0123456789"), from("172.68.1.1"), trusted)).toMatchObject({ ip: "172.68.1.1", location: null });
+  expect(clientInfo(viaEdge(), from("172.68.1.1"), trusted)).toMatchObject({ ip: "172.68.1.1", location: null });
+  expect(clientInfo(viaEdge(""), from("172.68.1.1"), { addresses: new Set() })).toMatchObject({ ip: "172.68.1.1" });
 });

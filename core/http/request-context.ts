@@ -23,7 +23,7 @@ export function requestIdOf(request: Request): string | undefined {
  */
 export function requestContext(deps: Deps) {
   const eventsWritten = () => deps.relay?.kick();
-  const trustedProxies = new Set(deps.config.trustedProxyIps);
+  const trust = { addresses: new Set(deps.config.trustedProxyIps), edgeSecret: deps.config.eventsSecret };
   return plugin("request-context")
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get(REQUEST_ID_HEADER);
@@ -44,7 +44,7 @@ export function requestContext(deps: Deps) {
           eventsWritten,
           // computed on first use: asking the socket for the peer address is not free, and most routes never need it
           get client() {
-            client ??= clientInfo(request, server, trustedProxies);
+            client ??= clientInfo(request, server, trust);
             return client;
           },
         },

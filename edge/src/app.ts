@@ -6,7 +6,8 @@ import { handleError, routeNotFound } from "./problem.ts";
 import { type AppEnv, requestContext, withConfig } from "./request-context.ts";
 
 /** Paths the core serves to the public; everything else stays at the edge. */
-export const CORE_ROUTES = ["/v1/*", "/.well-known/*", "/docs", "/docs/*"] as const;
+// /account/* are the pages emailed links open (verify an email, reset a password)
+export const CORE_ROUTES = ["/v1/*", "/.well-known/*", "/account/*", "/docs", "/docs/*"] as const;
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

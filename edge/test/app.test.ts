@@ -76,6 +76,15 @@ describe("forwarding to the core", () => {
     expect(calls[0]?.headers.get(GEO_CITY_HEADER)).toBeNull();
   });
 
+  test("the core is told the request came through the edge by the shared secret, never by a client's copy", async () => {
+    const { calls } = echoOrigin();
+    const env = fakeEnv();
+    await app.request("/v1/me", { headers: { "x-bazaar-edge-proof": "forged-by-a-client" } }, env);
+    expect(calls[0]?.headers.get("x-bazaar-edge-proof")).toBe(env.EVENTS_SECRET ?? "");
+    const headers = originHeaders(new Headers({ "x-bazaar-edge-proof": "forged" }), "req_1", new URL("https://edge.test/v1/me"));
+    expect(headers.get("x-bazaar-edge-proof")).toBeNull();
+  });
+
   test("geo comes from request.cf only, replacing whatever the client sent", () => {
     const url = new URL("https://edge.test/v1/me");
     const spoofed = new Headers({ [GEO_COUNTRY_HEADER]: "AQ", [GEO_CITY_HEADER]: "Atlantis" });

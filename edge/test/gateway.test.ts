@@ -60,6 +60,16 @@ test("the core's JWKS and docs are served through the edge", async () => {
   expect((await edge("/docs/json")).status).toBe(200);
 });
 
+test("the pages emailed links open are served through the edge, with their security headers", async () => {
+  for (const path of ["/account/verify-email", "/account/reset-password"]) {
+    const page = await edge(`${path}?token=ev_abc`);
+    expect(page.status, path).toBe(200);
+    expect(page.headers.get("content-type")).toStartWith("text/html");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'sha256-");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+  }
+});
+
 test("register → login → GET /v1/me through the edge", async () => {
   const email = `ada.${Date.now()}@example.com`;
   const registered = await edge("/v1/auth/register", json({ email, password: "correct horse battery", name: "Ada Lovelace" }));

@@ -1,12 +1,10 @@
-import { AppError } from "@bazaar/contracts";
+import { AppError, EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
 import { EVENTS_SECRET_HEADER } from "@bazaar/events/envelope";
 import type { Context } from "hono";
 import { errorFields, log } from "../log.ts";
 import { type AppEnv, REQUEST_ID_HEADER } from "../request-context.ts";
 
-/** Where Cloudflare places the client (request.cf); the core believes these from a trusted proxy only. */
-export const GEO_COUNTRY_HEADER = "x-bazaar-geo-country";
-export const GEO_CITY_HEADER = "x-bazaar-geo-city";
+export { GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
 
 /** The part of `request.cf` the core is told about. */
 export interface CoarseGeo {
@@ -29,7 +27,8 @@ const HOP_BY_HOP = [
 /** Sends the request on to the core: same method, path, query, body and end-to-end headers. */
 export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   const incoming = new URL(c.req.url);
-  const target = new URL(incoming.pathname + incoming.search, c.get("config").coreOrigin);
+  const config = c.get("config");
+  const target = new URL(incoming.pathname + incoming.search, config.coreOrigin);
   const requestId = c.get("requestId");
   const method = c.req.method;
 
@@ -37,7 +36,7 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   try {
     upstream = await fetch(target, {
       method,
-      headers: originHeaders(c.req.raw.headers, requestId, incoming, c.req.raw.cf as IncomingRequestCfProperties | undefined),
+      headers: originHeaders(c.req.raw.headers, requestId, incoming, c.req.raw.cf as IncomingRequestCfProperties | undefined, config.eventsSecret),
       body: method === "GET" || method === "HEAD" ? null : c.req.raw.body,
       redirect: "manual",
     });
@@ -50,12 +49,14 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   return response;
 }
 
-export function originHeaders(incoming: Headers, requestId: string, url: URL, geo?: CoarseGeo): Headers {
+export function originHeaders(incoming: Headers, requestId: string, url: URL, geo?: CoarseGeo, edgeSecret?: string): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
   headers.delete("host");
-  // only the edge talks to the core with this secret; a client that sends it gets it dropped
+  // only the edge talks to the core with these secrets; a client that sends one gets it dropped
   headers.delete(EVENTS_SECRET_HEADER);
+  headers.delete(EDGE_PROXY_HEADER);
+  if (edgeSecret) headers.set(EDGE_PROXY_HEADER, edgeSecret);
   headers.set(REQUEST_ID_HEADER, requestId);
   // the edge is the trust boundary: a client-sent X-Forwarded-For is replaced, never extended
   const clientIp = incoming.get("cf-connecting-ip");

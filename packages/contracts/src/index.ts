@@ -3,6 +3,7 @@ import "./formats.ts";
 export * from "./accounts.ts";
 export * from "./admin-users.ts";
 export * from "./errors.ts";
+export * from "./headers.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
 export * from "./oauth.ts";

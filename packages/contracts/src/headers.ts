@@ -1,0 +1,11 @@
+/** Headers the edge sets on requests it forwards to the core; the core believes them only from the edge. */
+
+/** Where Cloudflare placed the client (`request.cf`): country code, and city percent-encoded. */
+export const GEO_COUNTRY_HEADER = "x-bazaar-geo-country";
+export const GEO_CITY_HEADER = "x-bazaar-geo-city";
+
+/**
+ * Proves a request came through the edge (its value is the shared EVENTS_SECRET), so the core can
+ * believe X-Forwarded-For and the geo headers from an edge whose addresses it cannot list.
+ */
+export const EDGE_PROXY_HEADER = "x-bazaar-edge-proof";
