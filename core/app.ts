@@ -1,4 +1,4 @@
-import { deadLetterCount, outboxBacklog } from "@bazaar/events";
+import { deadLetterCount, outboxBacklog, pruneEvents } from "@bazaar/events";
 import { openapi } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
@@ -73,7 +73,10 @@ export function createApp(deps: Deps) {
 
 export type App = ReturnType<typeof createApp>;
 
-/** The jobs of the services this process serves (main.ts starts them once the database is ready). */
+/** Upkeep of the platform itself, run by every process. */
+const PLATFORM_JOBS: Job[] = [{ name: "events.prune", everyMs: 3_600_000, run: ({ database, clock }) => pruneEvents(database, clock()) }];
+
+/** The platform's jobs and those of the services this process serves (main.ts starts them once the database is ready). */
 export function serviceJobs(deps: Deps): Job[] {
-  return deps.config.services.flatMap((name) => SERVICES[name].jobs ?? []);
+  return [...PLATFORM_JOBS, ...deps.config.services.flatMap((name) => SERVICES[name].jobs ?? [])];
 }

@@ -154,3 +154,13 @@ describe("devices and sessions", () => {
     expect(((await relogin.json()) as LoginResult & { accessToken?: string }).accessToken).toBeString();
   });
 });
+
+test("a sign-in announced before the account was deleted but delivered after it leaves no device details behind", async () => {
+  const { user, password } = await h.register({ email: "gone@example.com" });
+  const phone = await login(user.email, password, SAFARI_IPHONE);
+  expect((await h.request("DELETE", "/v1/me", { token: phone.accessToken, body: { password } })).status).toBe(204);
+  await h.deliverEvents(); // user.logged_in and user.new_device_login arrive only now
+  const log = await h.database.client.execute({ sql: "SELECT kind, detail FROM security_log WHERE user_id = ? ORDER BY occurred_at", args: [user.id] });
+  expect(log.rows.map((r) => r.kind)).toContain("new_device_login");
+  expect(log.rows.every((r) => r.detail === null)).toBe(true);
+});

@@ -23,26 +23,34 @@ import * as repo from "./repo.ts";
  */
 export function subscribeAccounts(bus: EventBus, deps: Deps, links: EmailLinks): void {
   const { db } = deps.database;
-  const log = (kind: string, userId: string, event: EventEnvelope, sessionId: string | null = null, detail: string | null = null): Statement[] => [
-    repo.insertSecurityLog(db, { eventId: event.id, userId, kind, sessionId, detail, occurredAt: Date.parse(event.occurredAt) }),
-  ];
+  const log = async (
+    kind: string,
+    userId: string,
+    event: EventEnvelope,
+    sessionId: string | null = null,
+    detail: string | null = null,
+  ): Promise<Statement[]> => {
+    // an event from before an account's deletion may arrive after it: its device details must not come back
+    if (detail !== null && (await repo.findUserById(deps.database, userId))?.status === "deleted") detail = null;
+    return [repo.insertSecurityLog(db, { eventId: event.id, userId, kind, sessionId, detail, occurredAt: Date.parse(event.occurredAt) })];
+  };
 
-  bus.subscribe("accounts.security-log", userRegistered, async (p, event) => log("registered", p.userId, event));
-  bus.subscribe("accounts.security-log", userLoggedIn, async (p, event) => log("logged_in", p.userId, event, p.sessionId, p.userAgent));
-  bus.subscribe("accounts.security-log", userNewDeviceLogin, async (p, event) =>
+  bus.subscribe("accounts.security-log", userRegistered, (p, event) => log("registered", p.userId, event));
+  bus.subscribe("accounts.security-log", userLoggedIn, (p, event) => log("logged_in", p.userId, event, p.sessionId, p.userAgent));
+  bus.subscribe("accounts.security-log", userNewDeviceLogin, (p, event) =>
     log("new_device_login", p.userId, event, p.sessionId, [p.deviceName, p.ip, p.location].filter(Boolean).join(" · ")),
   );
-  bus.subscribe("accounts.security-log", sessionRevoked, async (p, event) =>
+  bus.subscribe("accounts.security-log", sessionRevoked, (p, event) =>
     log(p.reason === "refresh_reuse" ? "refresh_token_reused" : `session_revoked:${p.reason}`, p.userId, event, p.sessionId),
   );
-  bus.subscribe("accounts.security-log", userEmailVerified, async (p, event) => log("email_verified", p.userId, event));
-  bus.subscribe("accounts.security-log", userPasswordResetRequested, async (p, event) => log("password_reset_requested", p.userId, event));
-  bus.subscribe("accounts.security-log", userPasswordChanged, async (p, event) => log(`password_changed:${p.via}`, p.userId, event));
-  bus.subscribe("accounts.security-log", userRolesChanged, async (p, event) =>
+  bus.subscribe("accounts.security-log", userEmailVerified, (p, event) => log("email_verified", p.userId, event));
+  bus.subscribe("accounts.security-log", userPasswordResetRequested, (p, event) => log("password_reset_requested", p.userId, event));
+  bus.subscribe("accounts.security-log", userPasswordChanged, (p, event) => log(`password_changed:${p.via}`, p.userId, event));
+  bus.subscribe("accounts.security-log", userRolesChanged, (p, event) =>
     log("roles_changed", p.userId, event, null, JSON.stringify({ granted: p.granted, revoked: p.revoked, by: p.actorId })),
   );
-  bus.subscribe("accounts.security-log", userStatusChanged, async (p, event) => log(`status:${p.status}`, p.userId, event, null, p.reason));
-  bus.subscribe("accounts.security-log", userTwoFactorChanged, async (p, event) => log(`two_factor:${p.method}:${p.change}`, p.userId, event));
+  bus.subscribe("accounts.security-log", userStatusChanged, (p, event) => log(`status:${p.status}`, p.userId, event, null, p.reason));
+  bus.subscribe("accounts.security-log", userTwoFactorChanged, (p, event) => log(`two_factor:${p.method}:${p.change}`, p.userId, event));
 
   // the links: a failed send throws, the relay retries, and the idempotency key keeps a retry from mailing twice
   bus.subscribe("accounts.email-links", userRegistered, async (p, event) => {

@@ -4,4 +4,5 @@ export * from "./envelope.ts";
 export * from "./event-bus.ts";
 export * from "./outbox.ts";
 export * from "./relay.ts";
+export * from "./retention.ts";
 export * from "./transports.ts";
