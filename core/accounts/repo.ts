@@ -29,23 +29,17 @@ export async function findUserByEmail(database: Database, email: string): Promis
   return row;
 }
 
-/** The user behind a live (not revoked) session, in one read: every authenticated /v1/me, so prepared on the read path. */
-export async function findUserWithLiveSession(database: Database, userId: string, sessionId: string): Promise<UserRow | undefined> {
-  const query = database.preparedRead("accounts.userWithLiveSession", (read) =>
+/** On the read path (prepared): every authenticated `/v1/me` reads the user after the auth check. */
+export async function findUserById(database: Database, userId: string): Promise<UserRow | undefined> {
+  const query = database.preparedRead("accounts.userById", (read) =>
     read
-      .select({ user: schema.user })
-      .from(schema.session)
-      .innerJoin(schema.user, eq(schema.user.id, schema.session.userId))
-      .where(and(eq(schema.session.id, sql.placeholder("sessionId")), eq(schema.session.userId, sql.placeholder("userId")), isNull(schema.session.revokedAt)))
+      .select()
+      .from(schema.user)
+      .where(eq(schema.user.id, sql.placeholder("userId")))
       .limit(1)
       .prepare(),
   );
-  const [row] = await query.execute({ userId, sessionId });
-  return row?.user;
-}
-
-export async function findUserById(database: Database, userId: string): Promise<UserRow | undefined> {
-  const [row] = await database.db.select().from(schema.user).where(eq(schema.user.id, userId)).limit(1);
+  const [row] = await query.execute({ userId });
   return row;
 }
 

@@ -305,8 +305,9 @@ export function createAccountsService(deps: AccountsDeps) {
       return revoked;
     },
 
-    async getMe(ctx: Ctx, actor: { userId: string; sessionId: string }): Promise<UserView> {
-      const user = await repo.findUserWithLiveSession(ctx.database, actor.userId, actor.sessionId);
+    /** The auth check has already found the session live and the account active. */
+    async getMe(ctx: Ctx, actor: { userId: string }): Promise<UserView> {
+      const user = await repo.findUserById(ctx.database, actor.userId);
       if (!user) throw new UnauthenticatedError("This session has ended; sign in again");
       return toUserView(user);
     },
