@@ -7,6 +7,16 @@ export const ID_PREFIX = {
   key: "key",
   audit: "aud",
   address: "adr",
+  category: "cat",
+  attribute: "att",
+  brand: "brd",
+  product: "prd",
+  variant: "var",
+  image: "img",
+  location: "loc",
+  reservation: "rsv",
+  adjustment: "adj",
+  import: "imp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -19,7 +19,25 @@ function bodyOf(id: string): string {
 
 describe("id prefixes", () => {
   test("the prefix table is exactly the documented one and no two kinds share a prefix", () => {
-    expect(ID_PREFIX).toEqual({ user: "usr", session: "ses", event: "evt", request: "req", key: "key", audit: "aud", address: "adr" });
+    expect(ID_PREFIX).toEqual({
+      user: "usr",
+      session: "ses",
+      event: "evt",
+      request: "req",
+      key: "key",
+      audit: "aud",
+      address: "adr",
+      category: "cat",
+      attribute: "att",
+      brand: "brd",
+      product: "prd",
+      variant: "var",
+      image: "img",
+      location: "loc",
+      reservation: "rsv",
+      adjustment: "adj",
+      import: "imp",
+    });
     expect(new Set(Object.values(ID_PREFIX)).size).toBe(KINDS.length);
   });
 

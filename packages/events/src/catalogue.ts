@@ -119,6 +119,81 @@ export const userTwoFactorChanged = defineEvent(
 /** Personal data is gone; other services anonymise what they keep about this user (orders stay). */
 export const userDeleted = defineEvent("user.deleted", 1, Type.Object({ userId: Type.String() }, { additionalProperties: false }));
 
+const ProductRef = {
+  productId: Type.String(),
+  sellerId: Type.String(),
+  slug: Type.String(),
+  categoryId: Type.String(),
+  status: Type.Union([Type.Literal("draft"), Type.Literal("active"), Type.Literal("archived"), Type.Literal("suspended")]),
+};
+
+/** Consumers: search indexing, edge cache purges, recommendations. */
+export const productCreated = defineEvent("product.created", 1, Type.Object(ProductRef, { additionalProperties: false }));
+
+/** `changed` names the fields that changed ("title", "status", "variants", "images", …). */
+export const productUpdated = defineEvent(
+  "product.updated",
+  1,
+  Type.Object({ ...ProductRef, changed: Type.Array(Type.String()) }, { additionalProperties: false }),
+);
+
+export const productDeleted = defineEvent(
+  "product.deleted",
+  1,
+  Type.Object({ productId: Type.String(), sellerId: Type.String(), slug: Type.String(), categoryId: Type.String() }, { additionalProperties: false }),
+);
+
+/** Wishlists watch it for price drops; the edge purges the product's pages. */
+export const variantPriceChanged = defineEvent(
+  "variant.price_changed",
+  1,
+  Type.Object(
+    {
+      productId: Type.String(),
+      variantId: Type.String(),
+      currency: Type.String(),
+      oldPriceMinor: Type.Integer(),
+      newPriceMinor: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Stock moved (adjusted, reserved, released, committed): search's in-stock flag and back-in-stock alerts follow it. */
+export const inventoryChanged = defineEvent(
+  "inventory.changed",
+  1,
+  Type.Object(
+    {
+      productId: Type.String(),
+      variantId: Type.String(),
+      locationId: Type.String(),
+      onHand: Type.Integer(),
+      reserved: Type.Integer(),
+      available: Type.Integer(),
+      reason: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Available stock fell to or below the seller's threshold. */
+export const inventoryLowStock = defineEvent(
+  "inventory.low_stock",
+  1,
+  Type.Object(
+    {
+      productId: Type.String(),
+      variantId: Type.String(),
+      sellerId: Type.String(),
+      locationId: Type.String(),
+      available: Type.Integer(),
+      threshold: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const EVENT_CATALOGUE = [
   userRegistered,
   userLoggedIn,
@@ -132,6 +207,12 @@ export const EVENT_CATALOGUE = [
   userStatusChanged,
   userTwoFactorChanged,
   userDeleted,
+  productCreated,
+  productUpdated,
+  productDeleted,
+  variantPriceChanged,
+  inventoryChanged,
+  inventoryLowStock,
 ] as const;
 export type CatalogueEvent = (typeof EVENT_CATALOGUE)[number];
 export type EventType = CatalogueEvent["type"];

@@ -1,3 +1,4 @@
 export * from "./accounts.ts";
+export * from "./catalog.ts";
 export * from "./email.ts";
 export * from "./events.ts";
