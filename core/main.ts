@@ -31,15 +31,22 @@ deps.log.info("core listening", { url: `http://${config.host}:${app.server?.port
 
 // the relay and the jobs start once the database is migrated, not before (they would fail every run)
 let jobs: ReturnType<typeof startJobs> | undefined;
+let stopping = false;
+let checking = false; // ticks must not overlap: two passing checks would start everything twice
 const startRelay = setInterval(async () => {
-  if ((await deps.readiness.check()).ready) {
-    clearInterval(startRelay);
-    deps.relay?.start();
-    jobs = startJobs(deps, serviceJobs(deps));
+  if (checking || jobs) return;
+  checking = true;
+  try {
+    if ((await deps.readiness.check()).ready && !stopping) {
+      clearInterval(startRelay);
+      deps.relay?.start();
+      jobs = startJobs(deps, serviceJobs(deps));
+    }
+  } finally {
+    checking = false;
   }
 }, 250);
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) {
     deps.log.warn("second signal: exiting without draining", { signal });

@@ -181,6 +181,15 @@ describe("password reset", () => {
     expect(blocked.headers.get("retry-after")).not.toBeNull();
   });
 
+  test("changing the password kills outstanding reset links", async () => {
+    const { accessToken, password } = await h.register({ email: "changer@example.com" });
+    await ask("changer@example.com");
+    const token = await h.linkToken("changer@example.com", RESET);
+    const changed = await h.request("POST", "/v1/me/password", { token: accessToken, body: { currentPassword: password, newPassword: "my next passphrase" } });
+    expect(changed.status).toBe(204);
+    expect((await confirm(token, "someone else's passphrase")).status).toBe(400);
+  });
+
   test("a reset ends the sign-in lockout: owning the mailbox proves the account", async () => {
     const { password } = await h.register({ email: "locked@example.com" });
     for (let i = 0; i < 10; i++) await h.request("POST", "/v1/auth/login", { body: { email: "locked@example.com", password: "wrong guess!" } });

@@ -35,14 +35,22 @@ export class PasswordHasher {
       if (this.waiting.length >= this.maxQueue) {
         throw new AppError("RATE_LIMITED", "Too many sign-in attempts are being processed; retry shortly", undefined, { "retry-after": "1" });
       }
+      // a finishing hash hands its slot straight to us: `active` never dips, so no newcomer can slip in between
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
     }
-    this.active++;
     try {
       return await fn();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
+  }
+
+  /** How many hashes run right now (tests check the bound). */
+  get running(): number {
+    return this.active;
   }
 }

@@ -150,14 +150,14 @@ export async function findSession(database: Database, sessionId: string): Promis
   return row;
 }
 
-/** Revokes every live session of the user inside `tx`; returns their ids (for one event each). */
-export async function revokeAllLiveSessions(tx: Queryable, userId: string, now: number, reason: string): Promise<string[]> {
+/** Revokes every live session of the user (but `except`) inside `tx`; returns their ids (for one event each). */
+export async function revokeAllLiveSessions(tx: Queryable, userId: string, now: number, reason: string, except?: string): Promise<string[]> {
   const sessions = await tx
     .select({ id: schema.session.id })
     .from(schema.session)
     .where(and(eq(schema.session.userId, userId), isNull(schema.session.revokedAt)));
   const revoked: string[] = [];
-  for (const { id } of sessions) if (await revokeLiveSession(tx, id, now, reason)) revoked.push(id);
+  for (const { id } of sessions) if (id !== except && (await revokeLiveSession(tx, id, now, reason))) revoked.push(id);
   return revoked;
 }
 
@@ -173,4 +173,16 @@ export async function markEmailVerified(tx: Queryable, userId: string, email: st
     .where(and(eq(schema.user.id, userId), eq(schema.user.email, email)))
     .returning();
   return row;
+}
+
+/**
+ * Removes every way in but the password (linked providers, passkeys, authenticator app, recovery
+ * codes). Used when a reset proves the mailbox of an account whose email was never verified:
+ * whoever set those up may not have been the owner.
+ */
+export async function dropSignInMethods(tx: Queryable, userId: string): Promise<void> {
+  await tx.delete(schema.oauthIdentity).where(eq(schema.oauthIdentity.userId, userId));
+  await tx.delete(schema.passkey).where(eq(schema.passkey.userId, userId));
+  await tx.delete(schema.totpFactor).where(eq(schema.totpFactor.userId, userId));
+  await tx.delete(schema.recoveryCode).where(eq(schema.recoveryCode.userId, userId));
 }

@@ -143,7 +143,7 @@ describe("credentials", () => {
     const blocked = await h.request("POST", "/v1/auth/login", { body: { email: "victim100@example.com", password: "Summer2026!!" } });
     expect(blocked.status).toBe(429);
     expect((await problem(blocked)).detail).not.toContain("victim"); // generic: says nothing about the account
-  });
+  }, 20_000);
 
   test("60 concurrent guesses: attempts are counted before hashing, so only 10 are ever checked", async () => {
     const { user } = await h.register();
@@ -303,4 +303,60 @@ describe("injection strings in every text field are data, never code", () => {
     // every account above is intact and nothing was dropped
     expect(await count("user")).toBeGreaterThanOrEqual(HOSTILE.length - 1);
   });
+});
+
+describe("pre-hijacking: an account registered by someone else before its owner", () => {
+  test("an unverified account cannot add an authenticator app, a passkey or a provider", async () => {
+    const mallory = await h.register({ email: "victim@example.com" });
+    for (const [path, body] of [
+      ["/v1/me/2fa/totp", undefined],
+      ["/v1/me/passkeys/registration-options", undefined],
+      ["/v1/me/oauth/google/link", { redirectUri: "https://shop.example/account/oauth/callback" }],
+    ] as [string, unknown][]) {
+      const response = await h.request("POST", path, { token: mallory.accessToken, body });
+      expect(response.status, path).toBe(403);
+      expect((await problem(response)).code, path).toBe("EMAIL_NOT_VERIFIED");
+    }
+  });
+
+  test("the owner's password reset verifies the address and removes every way in set up before it", async () => {
+    const mallory = await h.register({ email: "victim@example.com" });
+    // ways in an attacker could have planted (say through a provider that does not verify emails)
+    const userId = mallory.user.id;
+    await h.database.client.batch([
+      {
+        sql: "INSERT INTO oauth_identity (provider, subject, user_id, email, created_at) VALUES ('facebook', 'mallory', ?, 'victim@example.com', 0)",
+        args: [userId],
+      },
+      { sql: "INSERT INTO passkey (id, user_id, public_key, counter, name, created_at) VALUES ('cred-mallory', ?, 'pk', 0, 'Mallory', 0)", args: [userId] },
+      { sql: "INSERT INTO totp_factor (user_id, secret_encrypted, confirmed_at, created_at) VALUES (?, 'x', 0, 0)", args: [userId] },
+      { sql: "INSERT INTO recovery_code (code_hash, user_id, created_at) VALUES ('h', ?, 0)", args: [userId] },
+    ]);
+    await h.request("POST", "/v1/auth/password-reset", { body: { email: "victim@example.com" } });
+    const token = await h.linkToken("victim@example.com", "/account/reset-password");
+    expect((await h.request("POST", "/v1/auth/password-reset/confirm", { body: { token, password: "the real owner's passphrase" } })).status).toBe(204);
+    for (const table of ["oauth_identity", "passkey", "totp_factor", "recovery_code"]) expect(await count(table), table).toBe(0);
+    const login = await h.request("POST", "/v1/auth/login", { body: { email: "victim@example.com", password: "the real owner's passphrase" } });
+    expect(((await login.json()) as TokenPair).user.emailVerified).toBe(true);
+  });
+
+  test("a verified account's reset keeps its factors (they were set up by the mailbox's owner)", async () => {
+    const owner = await h.register({ email: "owner@example.com", verified: true });
+    await h.database.client.execute({
+      sql: "INSERT INTO passkey (id, user_id, public_key, counter, name, created_at) VALUES ('cred-owner', ?, 'pk', 0, 'Laptop', 0)",
+      args: [owner.user.id],
+    });
+    await h.request("POST", "/v1/auth/password-reset", { body: { email: "owner@example.com" } });
+    const token = await h.linkToken("owner@example.com", "/account/reset-password");
+    expect((await h.request("POST", "/v1/auth/password-reset/confirm", { body: { token, password: "a fresh new passphrase" } })).status).toBe(204);
+    expect(await count("passkey")).toBe(1);
+  });
+});
+
+test("sign-ups are throttled per address: each costs a hash and a mail", async () => {
+  for (let i = 0; i < 20; i++) await h.register();
+  const blocked = await h.request("POST", "/v1/auth/register", { body: { email: "one-too-many@example.com", password: "correct horse battery", name: "X" } });
+  expect(blocked.status).toBe(429);
+  expect(blocked.headers.get("retry-after")).not.toBeNull();
+  expect(await count("user")).toBe(20);
 });

@@ -77,6 +77,17 @@ export async function requireRecentSignIn(ctx: Ctx, actor: { sessionId: string }
   throw new AppError("RECENT_SIGN_IN_REQUIRED", `To ${what}, sign in again first (within ${RECENT_SIGN_IN_MS / 60_000} minutes)`);
 }
 
+/**
+ * Before a new way in is added (an authenticator app, a passkey, a linked provider): the session
+ * must be a recent sign-in, and the account's email verified — otherwise someone who registered
+ * a victim's address first could plant a factor that survives the owner's password reset.
+ */
+export async function requireMayAddSignInMethod(ctx: Ctx, actor: { userId: string; sessionId: string }, what: string): Promise<void> {
+  const user = await repo.findUserById(ctx.database, actor.userId);
+  if (user?.emailVerifiedAt == null) throw new AppError("EMAIL_NOT_VERIFIED", `To ${what}, first confirm your email address (we sent you a link)`);
+  await requireRecentSignIn(ctx, actor, what);
+}
+
 /** Emails compare case-insensitively; we store one canonical form. */
 export const canonicalEmail = (email: string) => email.trim().toLowerCase();
 
@@ -101,7 +112,7 @@ export function eventFor<S extends TSchema>(ctx: Ctx, definition: EventDefinitio
 
 /** Throttle keys for sign-in attempts: the account from this address, the account from anywhere, the address. */
 export function signInThrottleKeys(ctx: Ctx, email: string): Parameters<Throttle["attempt"]>[0] {
-  const address = ctx.client.ip ?? "unknown";
+  const address = ctx.client.network;
   return [
     [`login:account-address:${email}|${address}`, THROTTLE.loginAccountAddress],
     [`login:account:${email}`, THROTTLE.loginAccount],
@@ -225,6 +236,10 @@ export function createAccountsService(deps: AccountsDeps) {
       const email = canonicalEmail(input.email);
       const name = input.name.trim();
       assertAcceptablePassword(input.password, { email, name });
+      await deps.throttle.enforce(
+        [[`register:address:${ctx.client.network}`, THROTTLE.registerAddress]],
+        "Too many sign-ups from this address; try again later",
+      );
       if (await repo.findUserByEmail(ctx.database, email)) throw new ConflictError("An account with this email already exists", "/email");
       const passwordHash = await deps.hasher.hash(input.password);
       const now = ctx.clock();
@@ -312,21 +327,31 @@ export function createAccountsService(deps: AccountsDeps) {
       return toUserView(user);
     },
 
-    /** Needs the current password; every other session ends (whoever else knew the old one is out). */
+    /**
+     * Needs the current password. In one transaction: the new password, every other session ended
+     * (whoever else knew the old one is out) and every outstanding reset link burnt.
+     */
     async changePassword(ctx: Ctx, actor: { userId: string; sessionId: string }, input: ChangePasswordBody): Promise<void> {
       const user = await repo.findUserById(ctx.database, actor.userId);
       if (!user) throw new UnauthenticatedError();
-      await deps.throttle.enforce(signInThrottleKeys(ctx, user.email).slice(0, 2), "Too many password attempts; try again later");
+      const keys = signInThrottleKeys(ctx, user.email).slice(0, 2);
+      await deps.throttle.enforce(keys, "Too many password attempts; try again later");
       if (!(await deps.hasher.verify(input.currentPassword, user.passwordHash || undefined))) {
         throw new AppError("INVALID_CREDENTIALS", "The current password is wrong", [{ path: "/currentPassword", message: "is wrong" }]);
       }
+      await deps.throttle.refund(...keys.map(([key]) => key));
       assertAcceptablePassword(input.newPassword, { email: user.email, name: user.name }, "/newPassword");
       const passwordHash = await deps.hasher.hash(input.newPassword);
       const now = ctx.clock();
-      const event = eventFor(ctx, userPasswordChanged, { userId: user.id, via: "change" }, now);
-      await ctx.database.batch([repo.setPassword(ctx.database.db, user.id, passwordHash, now), outboxInsert(ctx.database.db, event)]);
+      await ctx.database.transaction(async (tx) => {
+        await repo.setPassword(tx, user.id, passwordHash, now);
+        await deps.emailLinks.burnAll(tx, user.id, "reset_password", now);
+        await outboxInsert(tx, eventFor(ctx, userPasswordChanged, { userId: user.id, via: "change" }, now));
+        for (const sessionId of await repo.revokeAllLiveSessions(tx, user.id, now, "password_changed", actor.sessionId)) {
+          await outboxInsert(tx, eventFor(ctx, sessionRevoked, { userId: user.id, sessionId, reason: "password_changed" }, now));
+        }
+      });
       ctx.eventsWritten();
-      await this.revokeAllSessions(ctx, user.id, "password_changed", actor.sessionId);
     },
 
     /** Sends a fresh verification link (the old ones stay valid until they expire). */
@@ -365,7 +390,7 @@ export function createAccountsService(deps: AccountsDeps) {
      */
     async requestPasswordReset(ctx: Ctx, input: PasswordResetRequestBody): Promise<void> {
       const email = canonicalEmail(input.email);
-      await deps.throttle.enforce([[`mail:address:${ctx.client.ip ?? "unknown"}`, THROTTLE.emailAddress]], "Too many requests; try again later");
+      await deps.throttle.enforce([[`mail:address:${ctx.client.network}`, THROTTLE.emailAddress]], "Too many requests; try again later");
       const perAccount = await deps.throttle.attempt([[`mail:reset:${email}`, THROTTLE.emailAccount]]);
       const user = await repo.findUserByEmail(ctx.database, email);
       if (!perAccount.allowed || !user || user.status !== "active") return;
@@ -391,6 +416,12 @@ export function createAccountsService(deps: AccountsDeps) {
       const revoked = await ctx.database.transaction(async (tx) => {
         if (!(await deps.emailLinks.consume(tx, "reset_password", input.token, now))) return undefined;
         await deps.emailLinks.burnAll(tx, user.id, "reset_password", now);
+        if (user.emailVerifiedAt === null) {
+          // the reset proves the mailbox: the address is verified now, and nothing set up before that proof survives it
+          await repo.dropSignInMethods(tx, user.id);
+          await repo.markEmailVerified(tx, user.id, user.email, now);
+          await outboxInsert(tx, eventFor(ctx, userEmailVerified, { userId: user.id, email: user.email }, now));
+        }
         await repo.setPassword(tx, user.id, passwordHash, now);
         await outboxInsert(tx, eventFor(ctx, userPasswordChanged, { userId: user.id, via: "reset" }, now));
         const sessions = await repo.revokeAllLiveSessions(tx, user.id, now, "password_reset");

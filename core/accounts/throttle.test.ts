@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { createDatabase } from "@bazaar/db";
 import { createTestDatabase, type TestDatabase } from "@bazaar/db/testing";
 import { assertAcceptablePassword } from "./password-policy.ts";
 import { Throttle, type ThrottlePolicy } from "./throttle.ts";
@@ -78,11 +79,18 @@ describe("Throttle", () => {
   });
 
   test("two processes share one count (the database is the source of truth)", async () => {
-    const other = new Throttle(database, () => now);
-    await attempt();
-    await other.attempt([["k", policy]]);
-    await attempt();
-    expect((await other.attempt([["k", policy]])).allowed).toBe(false);
+    // a second connection to the same file, as another core process would have
+    const otherDatabase = createDatabase({ url: `file:${database.path}` });
+    try {
+      const other = new Throttle(otherDatabase, () => now);
+      await attempt();
+      await other.attempt([["k", policy]]);
+      await attempt();
+      expect((await other.attempt([["k", policy]])).allowed).toBe(false);
+      expect((await attempt()).allowed).toBe(false);
+    } finally {
+      await otherDatabase.close();
+    }
   });
 });
 

@@ -103,6 +103,8 @@ export const THROTTLE = {
   loginAccount: { limit: 50, windowMs: HOUR, lockMs: 30 * MINUTE, maxLockMs: 24 * HOUR },
   /** one address trying many accounts (credential stuffing) */
   loginAddress: { limit: 100, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE, maxLockMs: 24 * HOUR },
+  /** sign-ups from one address: each costs a hash and sends a mail, so a flood starves sign-in and bombs inboxes */
+  registerAddress: { limit: 20, windowMs: HOUR, lockMs: HOUR, maxLockMs: 24 * HOUR },
   /** reset or verification mails to one account */
   emailAccount: { limit: 5, windowMs: HOUR, lockMs: HOUR, maxLockMs: 24 * HOUR },
   emailAddress: { limit: 30, windowMs: HOUR, lockMs: HOUR, maxLockMs: 24 * HOUR },

@@ -46,8 +46,15 @@ export function requireRole(actor: Actor, roles: readonly Role[]): void {
 /**
  * BOLA guard for an object the caller named by id: unless it is theirs (or they are staff and
  * `staff` allows it), it does not exist for them — 404, so ids of others' objects reveal nothing.
+ * `ownerOf` says whose it is (a product's seller, say); by default its `userId`.
  */
-export function requireOwner<T extends { userId: string }>(actor: Actor, object: T | undefined, what: string, staff: readonly Role[] = []): T {
-  if (object && (object.userId === actor.userId || staff.some((role) => actor.roles.includes(role)))) return object;
+export function requireOwner<T extends object>(
+  actor: Actor,
+  object: T | undefined,
+  what: string,
+  staff: readonly Role[] = [],
+  ownerOf: (object: T) => string = (o) => (o as { userId: string }).userId,
+): T {
+  if (object && (ownerOf(object) === actor.userId || staff.some((role) => actor.roles.includes(role)))) return object;
   throw new AppError("NOT_FOUND", `No such ${what}`);
 }

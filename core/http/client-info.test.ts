@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { clientInfo } from "./client-info.ts";
+import { clientInfo, networkOf } from "./client-info.ts";
 
 const from = (address: string) => ({ requestIP: () => ({ address }) });
 const request = (headers: Record<string, string>) => new Request("http://localhost/", { headers });
@@ -7,13 +7,26 @@ const trusted = { addresses: new Set(["127.0.0.1"]), edgeSecret: "edge-secret-01
 
 test("X-Forwarded-For is believed only from a trusted proxy", () => {
   const spoofed = request({ "x-forwarded-for": "6.6.6.6", "user-agent": "curl/8" });
-  expect(clientInfo(spoofed, from("203.0.113.9"), trusted)).toEqual({ ip: "203.0.113.9", userAgent: "curl/8", location: null });
-  expect(clientInfo(spoofed, from("127.0.0.1"), trusted)).toEqual({ ip: "6.6.6.6", userAgent: "curl/8", location: null });
+  expect(clientInfo(spoofed, from("203.0.113.9"), trusted)).toEqual({ ip: "203.0.113.9", network: "203.0.113.9", userAgent: "curl/8", location: null });
+  expect(clientInfo(spoofed, from("127.0.0.1"), trusted)).toEqual({ ip: "6.6.6.6", network: "6.6.6.6", userAgent: "curl/8", location: null });
 });
 
-test("the first address of a forwarded chain is the client; without a socket there is no address", () => {
-  expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7, 10.0.0.1" }), from("127.0.0.1"), trusted).ip).toBe("198.51.100.7");
-  expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7" }), null, trusted)).toEqual({ ip: null, userAgent: null, location: null });
+test("proxies append: the client is the right-most address that is not one of our proxies; what it prepended is ignored", () => {
+  // nginx in front: the client sent "6.6.6.6" itself, nginx appended the real peer
+  expect(clientInfo(request({ "x-forwarded-for": "6.6.6.6, 198.51.100.7" }), from("127.0.0.1"), trusted).ip).toBe("198.51.100.7");
+  // two of our proxies in a row are skipped
+  expect(clientInfo(request({ "x-forwarded-for": "6.6.6.6, 198.51.100.7, 127.0.0.1" }), from("127.0.0.1"), trusted).ip).toBe("198.51.100.7");
+  expect(clientInfo(request({ "x-forwarded-for": "198.51.100.7" }), null, trusted)).toEqual({ ip: null, network: "unknown", userAgent: null, location: null });
+});
+
+test("throttles count IPv4 addresses, and IPv6 by /64 (one host holds a whole /64)", () => {
+  expect(networkOf("203.0.113.9")).toBe("203.0.113.9");
+  expect(networkOf("::ffff:203.0.113.9")).toBe("203.0.113.9");
+  expect(networkOf("2001:db8:85a3:8d3:1319:8a2e:370:7348")).toBe("2001:db8:85a3:8d3::/64");
+  expect(networkOf("2001:db8:85a3:8d3::1")).toBe(networkOf("2001:0db8:85a3:08d3:ffff::2"));
+  expect(networkOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+  expect(networkOf("::1")).toBe("0:0:0:0::/64");
+  expect(networkOf(null)).toBe("unknown");
 });
 
 test("hostile lengths are cut", () => {

@@ -3,6 +3,11 @@ import { EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/
 
 export interface ClientInfo {
   ip: string | null;
+  /**
+   * What throttles count by: the IPv4 address, or the /64 of an IPv6 one (one host gets a whole
+   * /64, so counting single IPv6 addresses counts nothing); "unknown" without an address.
+   */
+  network: string;
   userAgent: string | null;
   /** coarse, "Lisbon, PT", only from a trusted proxy's geo headers (the edge copies Cloudflare's) */
   location: string | null;
@@ -25,11 +30,47 @@ export interface ProxyTrust {
  */
 export function clientInfo(request: Request, server: SocketInfo | null, trust: ProxyTrust): ClientInfo {
   const peer = server?.requestIP(request)?.address ?? null;
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   const proof = request.headers.get(EDGE_PROXY_HEADER);
-  const trusted = (peer !== null && trust.addresses.has(peer)) || (!!trust.edgeSecret && proof !== null && constantTimeEqual(proof, trust.edgeSecret));
-  const ip = trusted && forwarded ? forwarded : peer;
-  return { ip: ip?.slice(0, 64) ?? null, userAgent: request.headers.get("user-agent")?.slice(0, 300) ?? null, location: trusted ? location(request) : null };
+  const viaEdge = !!trust.edgeSecret && proof !== null && constantTimeEqual(proof, trust.edgeSecret);
+  const trusted = viaEdge || (peer !== null && trust.addresses.has(peer));
+  const ip = (trusted ? forwardedClient(request, trust.addresses) : undefined) ?? peer;
+  const address = ip?.slice(0, 64) ?? null;
+  return {
+    ip: address,
+    network: networkOf(address),
+    userAgent: request.headers.get("user-agent")?.slice(0, 300) ?? null,
+    location: trusted ? location(request) : null,
+  };
+}
+
+/**
+ * The client in a trusted proxy's X-Forwarded-For. Proxies append, so only the right end of the
+ * list is trustworthy: walk from the right past our own proxies; the first other address is the
+ * client (anything further left is whatever the client chose to send).
+ */
+function forwardedClient(request: Request, proxies: ReadonlySet<string>): string | undefined {
+  const hops = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) if (!proxies.has(hops[i] ?? "")) return hops[i];
+  return hops[0];
+}
+
+export function networkOf(ip: string | null): string {
+  if (!ip) return "unknown";
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (!ip.includes(":")) return ip;
+  // expand "::" so the first four groups are the /64
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = ip.includes("::") ? (tail ? tail.split(":") : []) : [];
+  const groups = ip.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 function location(request: Request): string | null {

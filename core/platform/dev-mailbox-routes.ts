@@ -62,6 +62,12 @@ export function devMailboxRoutes(deps: Deps) {
   );
 }
 
+/**
+ * It holds password-reset links, so it needs more than BAZAAR_ENV=development (the default, easy to
+ * forget in production): a core on a loopback address with a local database file.
+ */
 export function devMailboxEnabled(deps: Deps): boolean {
-  return deps.config.env === "development" && deps.config.email.provider === "dev";
+  const { env, email, host, databaseUrl } = deps.config;
+  const loopback = host === "127.0.0.1" || host === "::1" || host === "localhost";
+  return env === "development" && email.provider === "dev" && loopback && databaseUrl.startsWith("file:");
 }

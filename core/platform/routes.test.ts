@@ -257,5 +257,9 @@ describe("development mailbox", () => {
 
     h = await createHarness({ BAZAAR_ENV: "test" });
     expect((await h.request("GET", "/dev/mailbox")).status).toBe(404);
+    await h.destroy();
+    // development by default, but listening on a public address: a production box that forgot BAZAAR_ENV
+    h = await createHarness({ BAZAAR_ENV: "development", HOST: "0.0.0.0" });
+    expect((await h.request("GET", "/dev/mailbox")).status).toBe(404);
   });
 });

@@ -70,15 +70,20 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     database,
     clock,
     request,
-    /** Registers a fresh buyer and returns their tokens. */
-    async register(overrides: { email?: string; password?: string; name?: string } = {}): Promise<TokenPair & { password: string }> {
+    /** Registers a fresh buyer and returns their tokens; `verified` also marks the email confirmed (as clicking the link would). */
+    async register(overrides: { email?: string; password?: string; name?: string; verified?: boolean } = {}): Promise<TokenPair & { password: string }> {
       users++;
       const password = overrides.password ?? "correct horse battery staple";
       const response = await request("POST", "/v1/auth/register", {
         body: { email: overrides.email ?? `user${users}-${crypto.randomUUID().slice(0, 8)}@example.com`, password, name: overrides.name ?? `User ${users}` },
       });
       if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
-      return { ...((await response.json()) as TokenPair), password };
+      const tokens = (await response.json()) as TokenPair;
+      if (overrides.verified) {
+        await database.client.execute({ sql: "UPDATE user SET email_verified_at = ? WHERE id = ?", args: [clock.now, tokens.user.id] });
+        tokens.user.emailVerified = true;
+      }
+      return { ...tokens, password };
     },
     /** Delivers everything in the outbox to this app's subscribers, as the relay would. */
     deliverEvents: () => relay.flush(),

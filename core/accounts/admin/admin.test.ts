@@ -164,6 +164,14 @@ describe("account status", () => {
     expect(await audit(buyer.user.id)).toHaveLength(0);
   });
 
+  test("a forged audit cursor is a 400, not a 500", async () => {
+    for (const position of [{}, { t: "abc", id: "x" }, { t: 1.5, id: "x" }, { t: 1, id: 2 }]) {
+      const cursor = Buffer.from(JSON.stringify(position)).toString("base64url");
+      const response = await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?cursor=${cursor}`, { token: admin.accessToken });
+      expect(response.status, JSON.stringify(position)).toBe(400);
+    }
+  });
+
   test("hostile reasons are stored as data", async () => {
     const reason = `<img src=x onerror=alert(1)> '); DELETE FROM user; --`;
     await h.request("PUT", `/v1/admin/users/${buyer.user.id}/status`, { token: admin.accessToken, body: { status: "suspended", reason } });

@@ -1,15 +1,15 @@
 // Admin reads and writes of accounts' own tables (roles, status, the audit trail).
 import { type Database, type Queryable, schema } from "@bazaar/db";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt, ne, or } from "drizzle-orm";
 
 export type AuditRow = typeof schema.auditEntry.$inferSelect;
 
-/** Compare-and-set on the roles array: a concurrent change makes this a no-op the caller retries. */
+/** Compare-and-set on the roles array: a concurrent change (or the account's deletion) makes this a no-op. */
 export async function replaceRoles(tx: Queryable, userId: string, from: string[], to: string[], now: number): Promise<boolean> {
   const rows = await tx
     .update(schema.user)
     .set({ roles: to, updatedAt: now })
-    .where(and(eq(schema.user.id, userId), eq(schema.user.roles, from)))
+    .where(and(eq(schema.user.id, userId), eq(schema.user.roles, from), ne(schema.user.status, "deleted")))
     .returning({ id: schema.user.id });
   return rows.length > 0;
 }

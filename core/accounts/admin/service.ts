@@ -113,14 +113,23 @@ export function createAdminService() {
     async audit(ctx: Ctx, userId: string, query: { limit?: number; cursor?: string }) {
       await loadUser(ctx, userId);
       const limit = query.limit ?? 20;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      const rows = await repo.auditOf(ctx.database, userId, limit + 1, after ? { occurredAt: Number(after.t), id: String(after.id) } : undefined);
+      const after = query.cursor ? auditPosition(query.cursor) : undefined;
+      const rows = await repo.auditOf(ctx.database, userId, limit + 1, after);
       return toPage(rows, limit, toAuditView, (row) => ({ t: row.occurredAt, id: row.id }));
     },
   };
 }
 
 export type AdminService = ReturnType<typeof createAdminService>;
+
+/** A cursor this API issued for the audit list, or a 400 naming it. */
+function auditPosition(cursor: string): { occurredAt: number; id: string } {
+  const { t, id } = decodeCursor(cursor);
+  if (typeof t !== "number" || !Number.isSafeInteger(t) || typeof id !== "string") {
+    throw new AppError("BAD_REQUEST", "cursor is not a cursor this API issued", [{ path: "/cursor", message: "invalid cursor" }]);
+  }
+  return { occurredAt: t, id };
+}
 
 function toAuditView(row: repo.AuditRow): AuditEntryView {
   return {

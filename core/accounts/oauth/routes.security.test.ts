@@ -79,7 +79,7 @@ describe("state", () => {
   });
 
   test("a link state cannot finish a sign-in, nor a sign-in state a link", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     const link = await dance(h, "local", "alice", account.accessToken);
     await expectBadState(await callback(h, "local", link.returned));
     const signIn = await dance(h, "local", "alice");
@@ -88,8 +88,8 @@ describe("state", () => {
   });
 
   test("link CSRF: a link flow started by Mallory cannot be finished in Alice's session", async () => {
-    const mallory = await h.register();
-    const alice = await h.register();
+    const mallory = await h.register({ verified: true });
+    const alice = await h.register({ verified: true });
     // Mallory starts linking her provider account to *her* Bazaar account, and tricks Alice's browser into finishing it
     const { returned } = await dance(h, "local", "mallory", mallory.accessToken);
     await expectBadState(await callback(h, "local", returned, alice.accessToken));
@@ -176,7 +176,7 @@ describe("redirectUri", () => {
   }
 
   test("linking checks it too", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     const response = await h.request("POST", "/v1/me/oauth/local/link", { token: account.accessToken, body: { redirectUri: "https://evil.example/cb" } });
     expect(response.status).toBe(422);
   });
@@ -244,7 +244,7 @@ describe("authorization on /v1/me/oauth", () => {
 
   test("BOLA: nobody sees or unlinks another user's identity", async () => {
     const victim = await json<TokenPair>(await callback(h, "local", (await dance(h, "local", "alice")).returned));
-    const attacker = await h.register();
+    const attacker = await h.register({ verified: true });
     const list = await json<OAuthIdentityList>(
       await h.request("GET", "/v1/me/oauth", { token: attacker.accessToken, headers: { "x-user-id": victim.user.id } }),
     );
@@ -257,7 +257,7 @@ describe("authorization on /v1/me/oauth", () => {
   });
 
   test("a suspended user cannot link or unlink", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     await h.database.client.execute({ sql: "UPDATE user SET status = 'suspended' WHERE id = ?", args: [account.user.id] });
     expect((await h.request("POST", "/v1/me/oauth/local/link", { token: account.accessToken, body: { redirectUri: REDIRECT_URI } })).status).toBe(403);
     expect((await h.request("DELETE", "/v1/me/oauth/local", { token: account.accessToken })).status).toBe(403);

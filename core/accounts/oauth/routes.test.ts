@@ -223,11 +223,22 @@ describe("two-factor", () => {
     expect(mfa?.user_id).toBe(first.user.id);
     expect(JSON.parse(String(mfa?.data))).toEqual({ method: "oauth:local" });
   });
+
+  test("an existing account with two-factor on is not linked by a verified email alone (409, nothing linked)", async () => {
+    const account = await h.register({ email: "alice@example.com", verified: true });
+    await h.database.client.execute({
+      sql: "INSERT INTO totp_factor (user_id, secret_encrypted, confirmed_at, created_at) VALUES (?, 'x', ?, ?)",
+      args: [account.user.id, h.clock.now, h.clock.now],
+    });
+    const response = await signIn("local", "alice");
+    expect(response.status).toBe(409);
+    expect(await count("oauth_identity")).toBe(0);
+  });
 });
 
 describe("linking from settings", () => {
   test("a signed-in user links a provider account with another email; it then signs in to them", async () => {
-    const account = await h.register({ email: "dave.work@example.com" });
+    const account = await h.register({ email: "dave.work@example.com", verified: true });
     const { started, returned } = await dance(h, "local", "dave", account.accessToken);
     const stored = await rows("SELECT user_id, data FROM auth_challenge WHERE purpose = 'oauth'");
     expect(stored[0]?.user_id).toBe(account.user.id);
@@ -245,7 +256,7 @@ describe("linking from settings", () => {
 
   test("a provider account linked to someone else cannot be linked again (409)", async () => {
     await signIn("local", "alice");
-    const other = await h.register();
+    const other = await h.register({ verified: true });
     const { returned } = await dance(h, "local", "alice", other.accessToken);
     const response = await callback(h, "local", returned, other.accessToken);
     expect(response.status).toBe(409);
@@ -253,7 +264,7 @@ describe("linking from settings", () => {
   });
 
   test("one identity per provider: linking a second account at the same provider is refused until the first is unlinked", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     expect((await callback(h, "local", (await dance(h, "local", "dave", account.accessToken)).returned, account.accessToken)).status).toBe(200);
     const second = await callback(h, "local", (await dance(h, "local", "carol", account.accessToken)).returned, account.accessToken);
     expect(second.status).toBe(409);
@@ -262,7 +273,7 @@ describe("linking from settings", () => {
   });
 
   test("linking the identity the user already has is a no-op", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     for (let i = 0; i < 2; i++) {
       expect((await callback(h, "local", (await dance(h, "local", "dave", account.accessToken)).returned, account.accessToken)).status).toBe(200);
     }
@@ -283,7 +294,7 @@ describe("unlinking", () => {
   });
 
   test("an account with a password, or with a passkey, can unlink its only identity", async () => {
-    const withPassword = await h.register();
+    const withPassword = await h.register({ verified: true });
     await callback(h, "local", (await dance(h, "local", "dave", withPassword.accessToken)).returned, withPassword.accessToken);
     expect((await h.request("DELETE", "/v1/me/oauth/local", { token: withPassword.accessToken })).status).toBe(204);
 
@@ -297,7 +308,7 @@ describe("unlinking", () => {
   });
 
   test("unlinking a provider the account is not linked to → 404", async () => {
-    const account = await h.register();
+    const account = await h.register({ verified: true });
     const response = await h.request("DELETE", "/v1/me/oauth/local", { token: account.accessToken });
     expect(response.status).toBe(404);
   });

@@ -15,7 +15,7 @@ import * as client from "openid-client";
 import type { Ctx } from "../../platform/deps.ts";
 import type { Challenges } from "../challenges.ts";
 import * as accountsRepo from "../repo.ts";
-import { type AccountsService, canonicalEmail, requireRecentSignIn } from "../service.ts";
+import { type AccountsService, canonicalEmail, requireMayAddSignInMethod } from "../service.ts";
 import type { Throttle, ThrottlePolicy } from "../throttle.ts";
 import { type AuthorizationRequest, type OAuthProfile, OAuthProviderError } from "./provider.ts";
 import { assertAllowedRedirectUri } from "./redirect-uri.ts";
@@ -59,7 +59,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
   async function start(ctx: Ctx, name: string, redirectUri: string, intent: Intent, userId: string | null): Promise<OAuthAuthorization> {
     const provider = providerNamed(name);
     assertAllowedRedirectUri(redirectUri, deps.redirectOrigins);
-    const key = userId ? `oauth:account:${userId}` : `oauth:address:${ctx.client.ip ?? "unknown"}`;
+    const key = userId ? `oauth:account:${userId}` : `oauth:address:${ctx.client.network}`;
     await deps.throttle.enforce([[key, OAUTH_START_THROTTLE]], "Too many sign-in attempts; try again later");
     const flow: OAuthFlow = { provider: name, intent, redirectUri, codeVerifier: client.randomPKCECodeVerifier(), nonce: client.randomNonce() };
     const state = await deps.challenges.create("oauth", userId, flow, OAUTH_FLOW_TTL_MS);
@@ -134,6 +134,13 @@ export function createOAuthService(deps: OAuthServiceDeps) {
             `An account with this email already exists but its address was never confirmed. Sign in with your password (or reset it), then link ${name} from your account settings.`,
           );
         }
+        // linking happens before any second step could be asked for: an account with two-factor on
+        // must not gain a permanent way in from a sign-in that never passed its second factor
+        if ((await accountsRepo.secondFactorsOf(ctx.database, existing.id)).length) {
+          throw new ConflictError(
+            `An account with this email already exists and has two-factor sign-in on. Sign in to it, then link ${name} from your account settings.`,
+          );
+        }
         if (await repo.findIdentityOfUser(ctx.database, existing.id, name)) {
           throw new ConflictError(`The account with this email is linked to a different ${name} account`);
         }
@@ -187,7 +194,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
 
     /** A linked provider is a new way in: like a new factor, it needs a recent sign-in, not just a token. */
     async startLink(ctx: Ctx, actor: { userId: string; sessionId: string }, name: string, redirectUri: string): Promise<OAuthAuthorization> {
-      await requireRecentSignIn(ctx, actor, "link a sign-in provider");
+      await requireMayAddSignInMethod(ctx, actor, "link a sign-in provider");
       return start(ctx, name, redirectUri, "link", actor.userId);
     },
 
@@ -257,7 +264,13 @@ function usableEmail(email: string | null): string | null {
 
 /** Providers' names can be empty, blank or long; ours are 1–100 characters. */
 function displayName(name: string | null, email: string): string {
-  const cleaned = (name ?? "").replace(/\s+/g, " ").trim().slice(0, 100).trim();
+  // control characters are refused everywhere else a name comes in (SQLite cuts strings at NUL)
+  const cleaned = (name ?? "")
+    .replace(/[\u0000-\u001F\u007F]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 100)
+    .trim();
   return cleaned || email.split("@")[0]?.slice(0, 100) || "Customer";
 }
 

@@ -21,7 +21,7 @@ let h: Harness;
 let ada: Member;
 beforeEach(async () => {
   h = await createHarness();
-  ada = await h.register({ email: "ada@example.com", name: "Ada Lovelace" });
+  ada = await h.register({ email: "ada@example.com", name: "Ada Lovelace", verified: true });
 });
 afterEach(() => h.destroy());
 
@@ -117,7 +117,7 @@ describe("registering a passkey", () => {
   test("WEBAUTHN_ORIGINS lets the relying party accept more than one origin (an app's), and only those", async () => {
     const multi = await createHarness({ WEBAUTHN_ORIGINS: "https://shop.example,https://m.shop.example" });
     try {
-      const member = await multi.register();
+      const member = await multi.register({ verified: true });
       const fromApp = await SoftwareAuthenticator.create({ origin: "https://m.shop.example" });
       await addPasskey(multi, member, fromApp);
       const options = await passkeyOptions(multi);
@@ -137,7 +137,7 @@ describe("registering a passkey", () => {
   });
 
   test("an attestation made for another user's options is refused", async () => {
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     const authenticator = await SoftwareAuthenticator.create();
     const bobsOptions = await registrationOptions(bob);
     const response = await h.request("POST", "/v1/me/passkeys", { token: ada.accessToken, body: { response: await authenticator.register(bobsOptions) } });
@@ -251,7 +251,7 @@ describe("passwordless sign-in", () => {
     stranger.userHandle = authenticator.userHandle;
     let options = await passkeyOptions(h);
     expect((await signIn({ challengeToken: options.challengeToken, response: await stranger.assert(requestOptions(options)) })).status).toBe(401);
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     authenticator.userHandle = Buffer.from(bob.user.id).toString("base64url");
     options = await passkeyOptions(h);
     const response = await signIn({ challengeToken: options.challengeToken, response: await authenticator.assert(requestOptions(options)) });
@@ -317,7 +317,7 @@ describe("a passkey as the second step after a password", () => {
 
   test("BOLA: B's mfaToken cannot be finished with A's passkey, nor A's with B's options", async () => {
     const { authenticator: adasKey } = await addPasskey(h, ada);
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     const { authenticator: bobsKey } = await addPasskey(h, bob);
     const sessions = await count(h, "SELECT count(*) FROM session");
     const adas = await passwordStep(h, ada);
@@ -392,7 +392,7 @@ describe("managing passkeys", () => {
 
   test("BOLA: B cannot rename or delete A's passkey (404, as if it did not exist); A's passkey is untouched", async () => {
     const { authenticator } = await addPasskey(h, ada, undefined, "Ada's key");
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     const path = `/v1/me/passkeys/${authenticator.id}`;
     const rename = await h.request("PATCH", path, { token: bob.accessToken, body: { name: "mine now" } });
     expect(rename.status).toBe(404);

@@ -9,7 +9,7 @@ let h: Harness;
 let ada: Member;
 beforeEach(async () => {
   h = await createHarness();
-  ada = await h.register({ email: "ada@example.com" });
+  ada = await h.register({ email: "ada@example.com", verified: true });
 });
 afterEach(() => h.destroy());
 
@@ -163,7 +163,7 @@ describe("the mfaToken", () => {
 describe("BOLA", () => {
   test("B's mfaToken with A's code finishes nothing: no session for A or B, and it counts against B", async () => {
     const { secret: adaSecret } = await enableTotp(h, ada);
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     await enableTotp(h, bob);
     const before = await sessions();
     const bobs = await passwordStep(h, bob);
@@ -176,7 +176,7 @@ describe("BOLA", () => {
 
   test("B's recovery codes are not A's", async () => {
     await enableTotp(h, ada);
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     const { recoveryCodes: bobsCodes } = await enableTotp(h, bob);
     const adas = await passwordStep(h, ada);
     expect((await finishWithCode(h, adas.mfaToken, { recoveryCode: bobsCodes[0] ?? "" })).status).toBe(401);
@@ -185,7 +185,7 @@ describe("BOLA", () => {
 
   test("the second-factor settings only ever touch the caller's own account", async () => {
     const { secret } = await enableTotp(h, ada);
-    const bob = await h.register({ email: "bob@example.com" });
+    const bob = await h.register({ email: "bob@example.com", verified: true });
     // Bob holds Ada's current code, but disabling and regenerating act on Bob, who has no app
     expect((await h.request("DELETE", "/v1/me/2fa/totp", { token: bob.accessToken, body: { code: codeFor(h, secret) } })).status).toBe(409);
     expect((await h.request("POST", "/v1/me/2fa/recovery-codes", { token: bob.accessToken, body: { code: codeFor(h, secret) } })).status).toBe(409);
@@ -213,7 +213,7 @@ describe("no token, no access", () => {
   for (const [method, path, body] of routes) {
     test(`${method} ${path} → 401 without a token, and with a signed-out session's token`, async () => {
       expect((await h.request(method, path, { body })).status).toBe(401);
-      const tokens = await h.register();
+      const tokens = await h.register({ verified: true });
       await h.request("POST", "/v1/auth/logout", { body: { refreshToken: tokens.refreshToken } });
       expect((await h.request(method, path, { token: tokens.accessToken, body })).status).toBe(401);
     });
@@ -311,7 +311,17 @@ test("a tampered TOTP seed at rest is refused as a server fault, not accepted", 
   expect(await sessions()).toBe(before);
 });
 
-describe("a stolen access token cannot add a way in", () => {
+describe("a stolen access token cannot add a way in, nor remove one", () => {
+  test("removing a passkey needs a sign-in from the last 10 minutes too", async () => {
+    const { registered } = await addPasskey(h, ada);
+    h.clock.advance(11 * 60_000);
+    const refreshed = await json<TokenPair>(await h.request("POST", "/v1/auth/refresh", { body: { refreshToken: ada.refreshToken } }));
+    const stale = await h.request("DELETE", `/v1/me/passkeys/${registered.passkey.id}`, { token: refreshed.accessToken });
+    expect(stale.status).toBe(403);
+    expect((await problem(stale)).code).toBe("RECENT_SIGN_IN_REQUIRED");
+    expect(await count(h, "SELECT count(*) FROM passkey")).toBe(1);
+  });
+
   test("setting up an app, adding a passkey or linking a provider needs a sign-in from the last 10 minutes", async () => {
     h.clock.advance(11 * 60_000);
     // the token is still valid (refreshing keeps it so), but the sign-in behind it is old

@@ -8,7 +8,7 @@ let h: Harness;
 let ada: Member;
 beforeEach(async () => {
   h = await createHarness();
-  ada = await h.register({ email: "ada@example.com" });
+  ada = await h.register({ email: "ada@example.com", verified: true });
 });
 afterEach(() => h.destroy());
 

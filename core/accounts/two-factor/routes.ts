@@ -144,7 +144,7 @@ export function twoFactorRoutes(deps: Deps, parts: { accounts: AccountsService; 
           "/:id",
           async ({ ctx, actor, params, set }) => {
             const passkey = requireOwner(actor, await twoFactor.findPasskey(ctx, params.id), "passkey");
-            await twoFactor.deletePasskey(ctx, passkey);
+            await twoFactor.deletePasskey(ctx, actor, passkey);
             set.status = 204;
           },
           {

@@ -30,7 +30,7 @@ import type { Secrets } from "../../platform/secrets.ts";
 import type { Challenges } from "../challenges.ts";
 import { deviceName } from "../device.ts";
 import * as accountsRepo from "../repo.ts";
-import { type AccountsService, eventFor, type MfaChallengeData, requireRecentSignIn } from "../service.ts";
+import { type AccountsService, eventFor, type MfaChallengeData, requireMayAddSignInMethod, requireRecentSignIn } from "../service.ts";
 import { THROTTLE, type Throttle, type ThrottlePolicy } from "../throttle.ts";
 import { type RelyingParty, WEBAUTHN_TIMEOUT_MS, WebAuthn, WebAuthnRefusal } from "./passkeys.ts";
 import { newRecoveryCodes, recoveryCodeHash } from "./recovery-codes.ts";
@@ -183,7 +183,7 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
     /** A new secret for the app, until its first code confirms it; restarting replaces a pending one. */
     async startTotpEnrolment(ctx: Ctx, caller: Caller): Promise<TotpEnrolment> {
       // a new factor is a new way in: a stolen access token alone must not be enough to add one
-      await requireRecentSignIn(ctx, caller, "set up an authenticator app");
+      await requireMayAddSignInMethod(ctx, caller, "set up an authenticator app");
       const user = await loadUser(ctx, caller.userId);
       const secret = newTotpSecret();
       const started = await repo.startTotpEnrolment(ctx.database, user.id, deps.secrets.encrypt(secret), ctx.clock());
@@ -289,7 +289,7 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
     findPasskey: (ctx: Ctx, id: string) => repo.findPasskey(ctx.database.db, id),
 
     async passkeyRegistrationOptions(ctx: Ctx, caller: Caller): Promise<PasskeyRegistrationOptions> {
-      await requireRecentSignIn(ctx, caller, "add a passkey");
+      await requireMayAddSignInMethod(ctx, caller, "add a passkey");
       const user = await loadUser(ctx, caller.userId);
       const existing = await repo.listPasskeys(ctx.database.db, user.id);
       if (existing.length >= MAX_PASSKEYS) throw tooManyPasskeys();
@@ -361,7 +361,9 @@ export function createTwoFactorService(deps: TwoFactorDeps) {
       return toPasskeyView(renamed);
     },
 
-    async deletePasskey(ctx: Ctx, passkey: repo.PasskeyRow): Promise<void> {
+    /** Removing a way in is as sensitive as adding one: a stolen token alone must not turn two-factor off. */
+    async deletePasskey(ctx: Ctx, caller: Caller, passkey: repo.PasskeyRow): Promise<void> {
+      await requireRecentSignIn(ctx, caller, "remove a passkey");
       await ctx.database.transaction(async (tx) => {
         const now = ctx.clock();
         if (!(await repo.deletePasskey(tx, passkey.id, passkey.userId))) throw new NotFoundError("passkey");
@@ -461,7 +463,7 @@ export type TwoFactorService = ReturnType<typeof createTwoFactorService>;
 
 /** Passwordless options are free to ask for and each stores a challenge: counted per address. */
 function passwordlessThrottleKey(ctx: Ctx): string {
-  return `passkey-options:address:${ctx.client.ip ?? "unknown"}`;
+  return `passkey-options:address:${ctx.client.network}`;
 }
 
 /** "Chrome on macOS" when the browser says, else just "Passkey". */
