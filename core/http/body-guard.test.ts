@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Elysia } from "elysia";
-import { bodyGuard } from "./body-guard.ts";
+import { bodyGuard, nestingDepth } from "./body-guard.ts";
 
 const upload = { method: "PUT", path: /^\/files$/, types: ["image/png"], maxBytes: 100 };
 const app = new Elysia()
@@ -25,4 +25,29 @@ test("an upload route takes its own types, up to its own limit, and nothing else
   expect((await send("PUT", "/files", "<svg/>", "image/svg+xml")).status).toBe(415);
   // the same path with another method is not an upload
   expect((await send("POST", "/files", "x", "image/png")).status).toBe(415);
+});
+
+test("nesting depth is counted without parsing; brackets inside strings do not count", () => {
+  expect(nestingDepth('{"a":[1,{"b":2}]}')).toBe(3);
+  expect(nestingDepth('{"a":"[[[[[[{{{{"}')).toBe(1);
+  expect(nestingDepth('{"a":"\\\\"}')).toBe(1);
+  expect(nestingDepth('"plain"')).toBe(0);
+});
+
+test("a JSON body nested past the limit is a 422 before it is parsed, even 100,000 deep; malformed JSON is a 400", async () => {
+  const jsonApp = new Elysia()
+    .onError(({ error, code }) => new Response((error as Error).message, { status: (error as { status?: number }).status ?? (code === "PARSE" ? 400 : 500) }))
+    .use(bodyGuard(10_000_000, []))
+    .post("/json", ({ body }) => JSON.stringify(body));
+  const post = (body: string) =>
+    jsonApp.handle(
+      new Request("http://localhost/json", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } }),
+    );
+  const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+  const refused = await post(`{"a":${deep}}`);
+  expect(refused.status).toBe(422);
+  expect(await refused.text()).toContain("nested more than 32 levels");
+  expect((await post(`${"[".repeat(32)}${"]".repeat(32)}`)).status).toBe(200);
+  expect((await post('{"a": 1,')).status).toBe(400);
+  expect(await (await post('{"a":[1,{"b":"x"}]}')).text()).toBe('{"a":[1,{"b":"x"}]}');
 });

@@ -1,9 +1,10 @@
 import { expect, test } from "bun:test";
-import { clientInfo, networkOf } from "./client-info.ts";
+import { clientInfo, edgeProofFor, networkOf } from "./client-info.ts";
 
 const from = (address: string) => ({ requestIP: () => ({ address }) });
 const request = (headers: Record<string, string>) => new Request("http://localhost/", { headers });
-const trusted = { addresses: new Set(["127.0.0.1"]), edgeSecret: "edge-secret-0123456789" };
+const PROOF = edgeProofFor("edge-secret-0123456789") ?? "";
+const trusted = { addresses: new Set(["127.0.0.1"]), edgeProof: PROOF };
 
 test("X-Forwarded-For is believed only from a trusted proxy", () => {
   const spoofed = request({ "x-forwarded-for": "6.6.6.6", "user-agent": "curl/8" });
@@ -50,7 +51,9 @@ test("the edge vouches with its secret from any address; a wrong or missing secr
   const viaEdge = (proof?: string) =>
     request({ "x-forwarded-for": "198.51.100.7", "x-bazaar-geo-country": "PT", ...(proof ? { "x-bazaar-edge-proof": proof } : {}) });
   // a Cloudflare address the core cannot list
-  expect(clientInfo(viaEdge("edge-secret-0123456789"), from("172.68.1.1"), trusted)).toMatchObject({ ip: "198.51.100.7", location: "PT" });
+  expect(clientInfo(viaEdge(PROOF), from("172.68.1.1"), trusted)).toMatchObject({ ip: "198.51.100.7", location: "PT" });
+  // the secret itself is not the proof
+  expect(clientInfo(viaEdge("edge-secret-0123456789"), from("172.68.1.1"), trusted)).toMatchObject({ ip: "172.68.1.1", location: null });
   expect(clientInfo(viaEdge("wrong-secret-0123456789"), from("172.68.1.1"), trusted)).toMatchObject({ ip: "172.68.1.1", location: null });
   expect(clientInfo(viaEdge(), from("172.68.1.1"), trusted)).toMatchObject({ ip: "172.68.1.1", location: null });
   expect(clientInfo(viaEdge(""), from("172.68.1.1"), { addresses: new Set() })).toMatchObject({ ip: "172.68.1.1" });

@@ -1,5 +1,6 @@
+import { createHmac } from "node:crypto";
 import { constantTimeEqual } from "@bazaar/auth";
-import { EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
+import { EDGE_PROOF_LABEL, EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
 
 export interface ClientInfo {
   ip: string | null;
@@ -20,8 +21,13 @@ interface SocketInfo {
 /** Who may vouch for the client's address: proxies by socket address, and the edge by its secret. */
 export interface ProxyTrust {
   addresses: ReadonlySet<string>;
-  /** the shared EVENTS_SECRET the edge sends in EDGE_PROXY_HEADER (its own addresses are Cloudflare's, not listable) */
-  edgeSecret?: string | undefined;
+  /** what the edge sends in EDGE_PROXY_HEADER, derived from EVENTS_SECRET (its own addresses are Cloudflare's, not listable) */
+  edgeProof?: string | undefined;
+}
+
+/** The proof the edge derives from the shared EVENTS_SECRET (see EDGE_PROXY_HEADER). */
+export function edgeProofFor(eventsSecret: string | undefined): string | undefined {
+  return eventsSecret ? createHmac("sha256", eventsSecret).update(EDGE_PROOF_LABEL).digest("hex") : undefined;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface ProxyTrust {
 export function clientInfo(request: Request, server: SocketInfo | null, trust: ProxyTrust): ClientInfo {
   const peer = server?.requestIP(request)?.address ?? null;
   const proof = request.headers.get(EDGE_PROXY_HEADER);
-  const viaEdge = !!trust.edgeSecret && proof !== null && constantTimeEqual(proof, trust.edgeSecret);
+  const viaEdge = !!trust.edgeProof && proof !== null && constantTimeEqual(proof, trust.edgeProof);
   const trusted = viaEdge || (peer !== null && trust.addresses.has(peer));
   const ip = (trusted ? forwardedClient(request, trust.addresses) : undefined) ?? peer;
   const address = ip?.slice(0, 64) ?? null;

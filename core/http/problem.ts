@@ -39,6 +39,8 @@ function toAppError(code: string | number, error: unknown, request: Request): Ap
       return new ValidationError(fieldErrors(validation.all ?? []));
     }
     case "PARSE":
+      // our own parser (body-guard) refused the body for a reason it named: keep that reason
+      if ((error as { cause?: unknown }).cause instanceof AppError) return (error as { cause: AppError }).cause;
       return new AppError("MALFORMED_JSON", "The request body is not valid JSON", [{ path: "/", message: "is not valid JSON" }]);
     case "NOT_FOUND":
       return new AppError("NOT_FOUND", `No route for ${request.method} ${new URL(request.url).pathname}`);

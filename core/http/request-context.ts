@@ -1,6 +1,6 @@
 import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "@bazaar/contracts";
 import type { Ctx, Deps } from "../platform/deps.ts";
-import { type ClientInfo, clientInfo } from "./client-info.ts";
+import { type ClientInfo, clientInfo, edgeProofFor } from "./client-info.ts";
 import { plugin } from "./plugin.ts";
 
 export { REQUEST_ID_HEADER } from "@bazaar/contracts";
@@ -23,7 +23,7 @@ export function requestIdOf(request: Request): string | undefined {
  */
 export function requestContext(deps: Deps) {
   const eventsWritten = () => deps.relay?.kick();
-  const trust = { addresses: new Set(deps.config.trustedProxyIps), edgeSecret: deps.config.eventsSecret };
+  const trust = { addresses: new Set(deps.config.trustedProxyIps), edgeProof: edgeProofFor(deps.config.eventsSecret) };
   return plugin("request-context")
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get(REQUEST_ID_HEADER);

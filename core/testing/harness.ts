@@ -57,6 +57,10 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     let body: string | undefined = opts.rawBody;
     if (opts.body !== undefined) body = JSON.stringify(opts.body);
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+    // what every real client sends with a body (a JSON body without it is refused: 411)
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) {
+      headers["content-length"] = String(new TextEncoder().encode(body).byteLength);
+    }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     return app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
   }

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { EVENTS_SECRET_HEADER } from "@bazaar/events/envelope";
+import { edgeProofFor } from "../../core/http/client-info.ts";
 import { createApp } from "../src/app.ts";
-import { GEO_CITY_HEADER, GEO_COUNTRY_HEADER, geoCity, geoCountry, originHeaders } from "../src/gateway/forward-to-core.ts";
+import { edgeProof, GEO_CITY_HEADER, GEO_COUNTRY_HEADER, geoCity, geoCountry, originHeaders } from "../src/gateway/forward-to-core.ts";
 import { captureLogs, envelope, fakeEnv, stubFetch, TEST_SECRET } from "./support/fakes.ts";
 
 // The Hono app under Bun with a stubbed origin: exact header and routing rules, no wrangler needed.
@@ -80,7 +81,10 @@ describe("forwarding to the core", () => {
     const { calls } = echoOrigin();
     const env = fakeEnv();
     await app.request("/v1/me", { headers: { "x-bazaar-edge-proof": "forged-by-a-client" } }, env);
-    expect(calls[0]?.headers.get("x-bazaar-edge-proof")).toBe(env.EVENTS_SECRET ?? "");
+    // derived from the secret, never the secret itself, and what the core computes from the same secret
+    expect(calls[0]?.headers.get("x-bazaar-edge-proof")).toBe(await edgeProof(env.EVENTS_SECRET ?? ""));
+    expect(calls[0]?.headers.get("x-bazaar-edge-proof")).toBe(edgeProofFor(env.EVENTS_SECRET) ?? "");
+    expect(calls[0]?.headers.get("x-bazaar-edge-proof")).not.toBe(env.EVENTS_SECRET ?? "");
     const headers = originHeaders(new Headers({ "x-bazaar-edge-proof": "forged" }), "req_1", new URL("https://edge.test/v1/me"));
     expect(headers.get("x-bazaar-edge-proof")).toBeNull();
   });

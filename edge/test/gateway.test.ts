@@ -115,6 +115,7 @@ describe("bad bearer tokens are refused at the edge", async () => {
     ["signed by another key under the core's kid", () => signAccessToken(impostorKey, claims, now, 600)],
     ["signed by a key the core never published", () => signAccessToken(unknownKey, claims, now, 600)],
     ["expired", () => signAccessToken(stack.signingKey, claims, now - 3_600_000, 600)],
+    ["meant to outlive the revocation list (lifetime over the edge's ACCESS_TOKEN_TTL_SECONDS)", () => signAccessToken(stack.signingKey, claims, now, 3600)],
     [
       "from another issuer",
       () =>

@@ -164,6 +164,22 @@ describe("account status", () => {
     expect(await audit(buyer.user.id)).toHaveLength(0);
   });
 
+  test("the audit pages: ?limit= is a query string number, bounded; cursors walk every entry once", async () => {
+    for (const role of ["seller", "support", "admin"]) await h.request("PUT", `/v1/admin/users/${buyer.user.id}/roles/${role}`, { token: admin.accessToken });
+    const first = await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=2`, { token: admin.accessToken });
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { items: { id: string }[]; nextCursor: string };
+    expect(page.items).toHaveLength(2);
+    const rest = (await (
+      await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=2&cursor=${page.nextCursor}`, { token: admin.accessToken })
+    ).json()) as { items: { id: string }[]; nextCursor: string | null };
+    expect(rest.items).toHaveLength(1);
+    expect(rest.nextCursor).toBeNull();
+    for (const limit of ["0", "101", "1.5", "abc"]) {
+      expect((await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=${limit}`, { token: admin.accessToken })).status, limit).toBe(422);
+    }
+  });
+
   test("a forged audit cursor is a 400, not a 500", async () => {
     for (const position of [{}, { t: "abc", id: "x" }, { t: 1.5, id: "x" }, { t: 1, id: 2 }]) {
       const cursor = Buffer.from(JSON.stringify(position)).toString("base64url");

@@ -266,6 +266,7 @@ function usableEmail(email: string | null): string | null {
 function displayName(name: string | null, email: string): string {
   // control characters are refused everywhere else a name comes in (SQLite cuts strings at NUL)
   const cleaned = (name ?? "")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     .replace(/[\u0000-\u001F\u007F]/g, " ")
     .replace(/\s+/g, " ")
     .trim()

@@ -71,6 +71,12 @@ export async function findAddress(database: Database, addressId: string): Promis
   return row;
 }
 
+/** Inside a transaction: is the account still live? (a request that raced its deletion must write nothing) */
+export async function isActiveUser(tx: Queryable, userId: string): Promise<boolean> {
+  const [row] = await tx.select({ id: user.id }).from(user).where(activeUser(userId)).limit(1);
+  return row !== undefined;
+}
+
 export async function countAddresses(tx: Queryable, userId: string): Promise<number> {
   const [row] = await tx.select({ n: count() }).from(address).where(eq(address.userId, userId));
   return row?.n ?? 0;

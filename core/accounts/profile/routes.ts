@@ -2,7 +2,6 @@ import {
   AddressIdParams,
   AddressList,
   AddressView,
-  AppError,
   AVATAR_MAX_BYTES,
   AVATAR_MAX_FRAMES,
   AVATAR_MAX_SIDE,
@@ -20,6 +19,7 @@ import {
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
+import { readBodyCapped } from "../../http/read-body.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
 import type { PasswordHasher } from "../password.ts";
@@ -86,10 +86,10 @@ export function profileRoutes(deps: Deps, services: { throttle: Throttle; hasher
     .put(
       "/v1/me/avatar",
       async ({ ctx, actor, request }) =>
-        profile.setAvatar(ctx, actor, { bytes: await readUpload(request, AVATAR_MAX_BYTES), contentType: request.headers.get("content-type") ?? "" }),
+        profile.setAvatar(ctx, actor, { bytes: await readBodyCapped(request, AVATAR_MAX_BYTES), contentType: request.headers.get("content-type") ?? "" }),
       {
         auth: true,
-        // the raw image: read (and size-capped) by readUpload, never parsed by Elysia
+        // the raw image: read (and size-capped) by readBodyCapped, never parsed by Elysia
         parse: "none",
         response: { 200: UserView, ...problems(401, 403, 413, 415, 422) },
         detail: {
@@ -207,26 +207,4 @@ export function profileRoutes(deps: Deps, services: { throttle: Throttle; hasher
           },
         ),
     );
-}
-
-/**
- * The upload's bytes, refused as soon as they pass `maxBytes`. The body guard refuses a declared
- * Content-Length over the limit before this runs; a chunked body declares none, so it is counted here.
- */
-async function readUpload(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new AppError("PAYLOAD_TOO_LARGE", `The file is over the limit of ${maxBytes} bytes`, [{ path: "/", message: `must be at most ${maxBytes} bytes` }]);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }

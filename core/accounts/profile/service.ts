@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from "@bazaar/contracts";
 import { outboxInsert, sessionRevoked, userDeleted, userStatusChanged } from "@bazaar/events";
-import type { FileStore } from "@bazaar/files";
+import { type FileStore, inspectImage, isImageType } from "@bazaar/files";
 import { requireOwner } from "../../http/authentication.ts";
 import type { Actor, Ctx } from "../../platform/deps.ts";
 import type { PasswordHasher } from "../password.ts";
@@ -22,7 +22,7 @@ import * as accountsRepo from "../repo.ts";
 import { eventFor, requireRecentSignIn, signInThrottleKeys, toUserView } from "../service.ts";
 import type { Throttle } from "../throttle.ts";
 import { addressProblems, normalisePhone, normalisePostalCode } from "./address-rules.ts";
-import { inspectImage, isAvatarType } from "./image.ts";
+import { AVATAR_IMAGE_LIMITS } from "./image.ts";
 import * as repo from "./repo.ts";
 
 export interface ProfileDeps {
@@ -107,7 +107,7 @@ export function createProfileService(deps: ProfileDeps) {
      * a reader sees the old avatar or the new one, never a missing one.
      */
     async setAvatar(ctx: Ctx, actor: Actor, upload: { bytes: Uint8Array; contentType: string }): Promise<UserView> {
-      const image = inspectImage(upload.bytes, upload.contentType);
+      const image = inspectImage(upload.bytes, upload.contentType, AVATAR_IMAGE_LIMITS);
       const key = `avatars/${actor.userId}/${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url")}`;
       await deps.files.put(key, image.bytes, image.type);
       const user = await swapAvatar(ctx, actor, key);
@@ -124,7 +124,7 @@ export function createProfileService(deps: ProfileDeps) {
       if (!key) throw new AppError("NOT_FOUND", "This user has no avatar");
       const file = await deps.files.get(key);
       // only what we stored, as we stored it: anything else in the store is not served from this route
-      if (!file || !isAvatarType(file.contentType)) {
+      if (!file || !isImageType(file.contentType, AVATAR_IMAGE_LIMITS.types)) {
         ctx.log.warn("avatar file missing or of an unexpected type", { userId, key, contentType: file?.contentType });
         throw new AppError("NOT_FOUND", "This user has no avatar");
       }
@@ -149,6 +149,7 @@ export function createProfileService(deps: ProfileDeps) {
       const now = ctx.clock();
       const id = ctx.ids("address");
       const created = await ctx.database.transaction(async (tx) => {
+        if (!(await repo.isActiveUser(tx, actor.userId))) throw new UnauthenticatedError("This account no longer exists");
         if ((await repo.countAddresses(tx, actor.userId)) >= MAX_ADDRESSES_PER_USER) return undefined;
         const row = await repo.insertAddress(tx, { ...fields, id, userId: actor.userId, createdAt: now, updatedAt: now });
         if (input.isDefaultShipping) await repo.setDefault(tx, actor.userId, "shipping", id, true);

@@ -25,7 +25,9 @@ export const bearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const { coreOrigin, jwksCacheMs, jwksRefetchCooldownMs } = c.get("config");
   const requestId = c.get("requestId");
   const verdict = await verifyBearer(rest.join(" "), jwksCacheFor(coreOrigin, jwksCacheMs, jwksRefetchCooldownMs), requestId);
-  const reason = verdict.ok ? await revokedBecause(c.env.REVOCATIONS, verdict.claims, requestId) : verdict.reason;
+  const reason = verdict.ok
+    ? (outlivesRevocationList(verdict.claims, c.get("config").accessTokenTtlSeconds) ?? (await revokedBecause(c.env.REVOCATIONS, verdict.claims, requestId)))
+    : verdict.reason;
   if (reason !== undefined) {
     log("info", "bearer token rejected", { requestId, path: c.req.path, reason });
     // the same answer for every reason: a client learns nothing about why (suspended, revoked, forged)
@@ -62,6 +64,15 @@ export async function verifyBearer(token: string, keys: JwksCache, requestId: st
     if (error instanceof InvalidTokenError) return refuse(error.message);
     throw error;
   }
+}
+
+/**
+ * A revoked session stays on the list for ACCESS_TOKEN_TTL_SECONDS: a token meant to live longer
+ * (the core's TTL raised, the edge's not) could outlive its revocation, so it is refused outright.
+ */
+function outlivesRevocationList(claims: AccessClaims & { exp?: number; iat?: number }, ttlSeconds: number): string | undefined {
+  const lifetime = (claims.exp ?? 0) - (claims.iat ?? 0);
+  return lifetime > ttlSeconds ? `token lives ${lifetime}s, longer than the edge's ACCESS_TOKEN_TTL_SECONDS (${ttlSeconds}s)` : undefined;
 }
 
 /**

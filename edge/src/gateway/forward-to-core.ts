@@ -1,4 +1,4 @@
-import { AppError, EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
+import { AppError, EDGE_PROOF_LABEL, EDGE_PROXY_HEADER, GEO_CITY_HEADER, GEO_COUNTRY_HEADER } from "@bazaar/contracts";
 import { EVENTS_SECRET_HEADER } from "@bazaar/events/envelope";
 import type { Context } from "hono";
 import { errorFields, log } from "../log.ts";
@@ -36,7 +36,13 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   try {
     upstream = await fetch(target, {
       method,
-      headers: originHeaders(c.req.raw.headers, requestId, incoming, c.req.raw.cf as IncomingRequestCfProperties | undefined, config.eventsSecret),
+      headers: originHeaders(
+        c.req.raw.headers,
+        requestId,
+        incoming,
+        c.req.raw.cf as IncomingRequestCfProperties | undefined,
+        await edgeProof(config.eventsSecret),
+      ),
       body: method === "GET" || method === "HEAD" ? null : c.req.raw.body,
       redirect: "manual",
     });
@@ -49,14 +55,29 @@ export async function forwardToCore(c: Context<AppEnv>): Promise<Response> {
   return response;
 }
 
-export function originHeaders(incoming: Headers, requestId: string, url: URL, geo?: CoarseGeo, edgeSecret?: string): Headers {
+/** HMAC-SHA256(secret, EDGE_PROOF_LABEL) in hex, computed once per isolate. */
+const proofs = new Map<string, Promise<string>>();
+export function edgeProof(secret: string): Promise<string> {
+  let proof = proofs.get(secret);
+  if (!proof) {
+    const encoder = new TextEncoder();
+    proof = crypto.subtle
+      .importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+      .then((key) => crypto.subtle.sign("HMAC", key, encoder.encode(EDGE_PROOF_LABEL)))
+      .then((mac) => [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+    proofs.set(secret, proof);
+  }
+  return proof;
+}
+
+export function originHeaders(incoming: Headers, requestId: string, url: URL, geo?: CoarseGeo, proof?: string): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
   headers.delete("host");
   // only the edge talks to the core with these secrets; a client that sends one gets it dropped
   headers.delete(EVENTS_SECRET_HEADER);
   headers.delete(EDGE_PROXY_HEADER);
-  if (edgeSecret) headers.set(EDGE_PROXY_HEADER, edgeSecret);
+  if (proof) headers.set(EDGE_PROXY_HEADER, proof);
   headers.set(REQUEST_ID_HEADER, requestId);
   // the edge is the trust boundary: a client-sent X-Forwarded-For is replaced, never extended
   const clientIp = incoming.get("cf-connecting-ip");

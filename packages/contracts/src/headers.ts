@@ -5,7 +5,10 @@ export const GEO_COUNTRY_HEADER = "x-bazaar-geo-country";
 export const GEO_CITY_HEADER = "x-bazaar-geo-city";
 
 /**
- * Proves a request came through the edge (its value is the shared EVENTS_SECRET), so the core can
- * believe X-Forwarded-For and the geo headers from an edge whose addresses it cannot list.
+ * Proves a request came through the edge, so the core can believe X-Forwarded-For and the geo
+ * headers from an edge whose addresses it cannot list. Its value is HMAC-SHA256(EVENTS_SECRET,
+ * EDGE_PROOF_LABEL) in hex: derived, so whoever sees a proxied request's headers does not learn
+ * the secret that authorises event delivery.
  */
 export const EDGE_PROXY_HEADER = "x-bazaar-edge-proof";
+export const EDGE_PROOF_LABEL = "bazaar-edge-proof/v1";

@@ -4,7 +4,8 @@ import { AppError } from "./errors.ts";
 export const MAX_PAGE_LIMIT = 100;
 
 export const PageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, examples: [20] })),
+  // a Number with multipleOf 1, not an Integer: Elysia converts query strings to numbers only for Number
+  limit: Type.Optional(Type.Number({ minimum: 1, maximum: MAX_PAGE_LIMIT, multipleOf: 1, default: 20, examples: [20] })),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from a previous page's nextCursor" })),
 });
 export type PageQuery = Static<typeof PageQuery>;
