@@ -2,6 +2,7 @@ import { deadLetterCount, outboxBacklog, pruneEvents } from "@bazaar/events";
 import { openapi } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
+import { catalogModule } from "./catalog/index.ts";
 import { SERVICE_NAMES, type ServiceName } from "./config.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { plugin } from "./http/plugin.ts";
@@ -22,6 +23,7 @@ interface ServiceModule {
 /** Each service by name. SERVICES picks whose routes this process serves. */
 const SERVICES: Record<ServiceName, ServiceModule> = {
   accounts: accountsModule,
+  catalog: catalogModule,
 };
 
 /** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
@@ -56,6 +58,9 @@ export function createApp(deps: Deps) {
             { name: "oauth", description: "Social login and SSO (OAuth 2.0 / OpenID Connect)" },
             { name: "profile", description: "Name, avatar, locale, currency, addresses, account deletion" },
             { name: "admin", description: "Staff only: roles, account status, audit" },
+            { name: "catalog", description: "Public catalog: products, categories, brands" },
+            { name: "seller", description: "Sellers' own products, variants, images, stock and imports" },
+            { name: "inventory", description: "Stock levels, reservations and adjustments" },
             { name: "platform", description: "Health, readiness, metrics" },
             { name: "internal", description: "Service-to-service; not for clients" },
             { name: "development", description: "Only in BAZAAR_ENV=development" },

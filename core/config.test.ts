@@ -19,7 +19,7 @@ test("defaults are the embedded ones", () => {
     env: "development",
     port: 3000,
     databaseUrl: "file:data/bazaar.db",
-    services: ["accounts"],
+    services: ["accounts", "catalog"],
     events: { transport: "inprocess" },
   });
   expect(config.eventsSecret).toBeUndefined();

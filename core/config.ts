@@ -1,6 +1,6 @@
 import type { JWK } from "jose";
 
-export const SERVICE_NAMES = ["accounts"] as const;
+export const SERVICE_NAMES = ["accounts", "catalog"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type EventsConfig =

@@ -1,4 +1,4 @@
-import { AppError, AVATAR_MAX_BYTES, AVATAR_MEDIA_TYPES, ValidationError } from "@bazaar/contracts";
+import { AppError, AVATAR_MAX_BYTES, AVATAR_MEDIA_TYPES, PRODUCT_IMAGE_MAX_BYTES, PRODUCT_IMAGE_MEDIA_TYPES, ValidationError } from "@bazaar/contracts";
 import { plugin } from "./plugin.ts";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -14,6 +14,7 @@ export interface UploadRoute {
 /** Every upload route of the API, in one list, so the guard knows them before routing. */
 export const UPLOAD_ROUTES: readonly UploadRoute[] = [
   { method: "PUT", path: /^\/v1\/me\/avatar$/, types: AVATAR_MEDIA_TYPES, maxBytes: AVATAR_MAX_BYTES },
+  { method: "POST", path: /^\/v1\/seller\/products\/[^/]+\/images$/, types: PRODUCT_IMAGE_MEDIA_TYPES, maxBytes: PRODUCT_IMAGE_MAX_BYTES },
 ];
 
 /**
