@@ -7,7 +7,8 @@ const ROOT = join(import.meta.dir, "..");
 ensureInstalled(ROOT);
 
 const { ensureDevEnv } = await import("./lib/dev-env.ts");
-const { migrate, seed } = await import("./lib/database-tasks.ts");
+const { migrate, seed, seedDemoCatalog } = await import("./lib/database-tasks.ts");
+const { describeCatalogSeed } = await import("./lib/catalog-seed/cli.ts");
 const { startCore } = await import("./lib/start-core.ts");
 const { startEdge } = await import("./lib/start-edge.ts");
 const { DEMO_ACCOUNTS } = await import("./demo-accounts.ts");
@@ -22,6 +23,14 @@ if (applied) console.log(`migrated ${databaseUrl} (${applied} migration(s))`);
 if (databaseUrl.startsWith("file:")) {
   const { created } = await seed(databaseUrl);
   if (created.length) console.log(`seeded demo accounts: ${created.join(", ")}`);
+  // the demo catalog on first run only: what a demo then deletes stays deleted (`bun run seed` completes or --resets it)
+  const started = performance.now();
+  try {
+    const report = await seedDemoCatalog(databaseUrl, undefined, { firstRunOnly: true });
+    if (report.batches > 0) console.log(describeCatalogSeed(report, (performance.now() - started) / 1000));
+  } catch (error) {
+    console.warn(`demo catalog not seeded: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 const stops: (() => Promise<void>)[] = [];

@@ -1,8 +1,9 @@
 import { createIdGenerator, Role } from "@bazaar/contracts";
 import { createDatabase, migrateDatabase, migrationStatus, schema } from "@bazaar/db";
 import { createEvent, outboxInsert, userRolesChanged } from "@bazaar/events";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { DEMO_ACCOUNTS } from "../demo-accounts.ts";
+import { type SeedCatalogOptions, type SeedCatalogReport, seedCatalog } from "./catalog-seed/index.ts";
 
 const ROLES = Role.anyOf.map((literal) => literal.const);
 
@@ -57,6 +58,27 @@ export async function seed(databaseUrl: string, authToken?: string, force = fals
 }
 
 /**
+ * Writes the demo catalogue (categories, brands, 50 sellers, products with variants and stock);
+ * what is already there is kept. The sellers' password is public, so only a local file is
+ * seeded unless `force` says otherwise.
+ */
+export async function seedDemoCatalog(
+  databaseUrl: string,
+  authToken: string | undefined,
+  options: SeedCatalogOptions & { force?: boolean } = {},
+): Promise<SeedCatalogReport> {
+  if (!databaseUrl.startsWith("file:") && !options.force) {
+    throw new Error(`refusing to seed the demo catalog and its public seller accounts into ${databaseUrl} (not a local file); use --force if you mean it`);
+  }
+  const database = createDatabase(authToken ? { url: databaseUrl, authToken } : { url: databaseUrl });
+  try {
+    return await seedCatalog(database, options);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
  * Grants a role from the command line: how the first admin of a fresh database is made (every
  * later grant goes through the admin API). Audited like an API grant, with actor "cli".
  */
@@ -71,9 +93,15 @@ export async function grantRole(databaseUrl: string, authToken: string | undefin
     const now = Date.now();
     const roles = [...user.roles, role];
     const event = createEvent(userRolesChanged, { userId: user.id, roles, granted: [role], revoked: [], actorId: "cli" }, { ids, now });
-    await database.batch([
-      database.db.update(schema.user).set({ roles, updatedAt: now }).where(eq(schema.user.id, user.id)),
-      database.db.insert(schema.auditEntry).values({
+    await database.transaction(async (tx) => {
+      // compare-and-set: an API change of the roles since the read above makes this run fail, not undo it
+      const changed = await tx
+        .update(schema.user)
+        .set({ roles, updatedAt: now })
+        .where(and(eq(schema.user.id, user.id), eq(schema.user.roles, user.roles)))
+        .returning({ id: schema.user.id });
+      if (!changed.length) throw new Error(`the roles of ${email} changed while granting; run it again`);
+      await tx.insert(schema.auditEntry).values({
         id: ids("audit"),
         actorId: "cli",
         action: "role.granted",
@@ -81,9 +109,9 @@ export async function grantRole(databaseUrl: string, authToken: string | undefin
         detail: { role, before: user.roles, after: roles },
         ip: null,
         occurredAt: now,
-      }),
-      outboxInsert(database.db, event),
-    ]);
+      });
+      await outboxInsert(tx, event);
+    });
     return "granted";
   } finally {
     await database.close();
