@@ -1,3 +1,5 @@
+import { generateProduct } from "../scripts/lib/catalog-seed/products.ts";
+import { planSkeleton } from "../scripts/lib/catalog-seed/skeleton.ts";
 import type { ConnectionScript, LoadSettings, RequestParts } from "./measure.ts";
 
 /** Which running process a scenario's path is sent to. */
@@ -119,6 +121,25 @@ function randomAddress(): string {
   return `10.${octet()}.${octet()}.${octet()}`;
 }
 
+/** Products in the demo catalogue the bench seeds (scripts/lib/catalog-seed): about 4,500 of them active, in ~100 categories. */
+export const BENCH_CATALOG_PRODUCTS = 5_000;
+
+/**
+ * The demo catalogue is deterministic (its product n is the same on every run), so the product page the bench reads
+ * is known before anything is seeded: the first active product.
+ */
+function benchProductId(): string {
+  const skeleton = planSkeleton();
+  for (let index = 0; index < 100; index++) {
+    const { product } = generateProduct(skeleton, index);
+    if (product.status === "active") return product.id;
+  }
+  throw new Error("the demo catalogue has no active product among its first 100");
+}
+const BENCH_PRODUCT_PATH = `/v1/products/${benchProductId()}`;
+/** Two filters: a root category (its subtree: ~12 % of the catalogue) and a price cap; a full first page of 20. */
+const BENCH_LIST_PATH = "/v1/products?category=electronics&price_max=20000";
+
 /** Add a scenario here; run.ts starts whatever processes the selected ones are `via`. */
 export const SCENARIOS: Scenario[] = [
   { id: RAW_SCENARIO_ID, name: "raw Bun.serve hello-world", via: "raw", path: "/" },
@@ -150,6 +171,16 @@ export const SCENARIOS: Scenario[] = [
   },
   { id: "login-via-edge", name: "POST /v1/auth/login through the edge", ...loggingIn("edge") },
   { id: "refresh-via-edge", name: "POST /v1/auth/refresh through the edge", ...refreshing("edge") },
+  { id: "product-detail", name: "GET /v1/products/{id} (core direct)", via: "core", path: BENCH_PRODUCT_PATH },
+  { id: "product-list-filtered", name: "GET /v1/products?category&price_max (core direct)", via: "core", path: BENCH_LIST_PATH },
+  // anonymous GETs: the probe and the warm-up fill the edge's cache, so these measure cache hits
+  { id: "product-detail-via-edge", name: "GET /v1/products/{id} through the edge (cache hit)", via: "edge", path: BENCH_PRODUCT_PATH },
+  {
+    id: "product-list-filtered-via-edge",
+    name: "GET /v1/products?category&price_max through the edge (cache hit)",
+    via: "edge",
+    path: BENCH_LIST_PATH,
+  },
 ];
 
 /** The scenarios BENCH_SCENARIOS names (ids or names, comma-separated), always with the raw ceiling first. */

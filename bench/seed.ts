@@ -1,13 +1,29 @@
-import type { Seed, SeedUser } from "./scenarios.ts";
+import { createDatabase } from "@bazaar/db";
+import { seedCatalog } from "../scripts/lib/catalog-seed/index.ts";
+import { BENCH_CATALOG_PRODUCTS, type Seed, type SeedUser } from "./scenarios.ts";
 
 /** The core hashes at most a few passwords at once and refuses a deep queue: seed at about its pace. */
 const REGISTRATIONS_AT_ONCE = 4;
 
-/** Registers the benchmark user, and `extraUsers` more for scenarios that need many, through the API as clients would. */
-export async function seedBench(coreUrl: string, extraUsers: number): Promise<Seed> {
+/**
+ * Registers the benchmark user, and `extraUsers` more for scenarios that need many, through the API as clients would;
+ * then writes the deterministic demo catalogue (scripts/lib/catalog-seed) straight into the database, as `bun run dev` does.
+ */
+export async function seedBench(coreUrl: string, extraUsers: number, databaseUrl: string): Promise<Seed> {
   const [main, ...users] = await registerUsers(coreUrl, 1 + extraUsers);
   if (!main) throw new Error("registering the bench user: nothing registered");
+  await seedBenchCatalog(databaseUrl);
   return { email: main.email, password: main.password, accessToken: main.accessToken, users };
+}
+
+/** The running core reads what this writes at once (WAL); the catalogue's product n is the same on every run, so scenarios name it up front. */
+async function seedBenchCatalog(databaseUrl: string): Promise<void> {
+  const database = createDatabase({ url: databaseUrl });
+  try {
+    await seedCatalog(database, { products: BENCH_CATALOG_PRODUCTS });
+  } finally {
+    await database.close();
+  }
 }
 
 async function registerUsers(coreUrl: string, count: number): Promise<(SeedUser & { accessToken: string })[]> {

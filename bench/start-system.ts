@@ -51,16 +51,17 @@ export async function startSystem(needs: Set<Via>, extraUsers: number, cleanup: 
   if (needs.has("core") || needs.has("edge")) {
     const dir = mkdtempSync(join(tmpdir(), "bazaar-bench-"));
     cleanup.push("the temp database directory", () => rmSync(dir, { recursive: true, force: true }));
+    const databaseUrl = `file:${join(dir, "bench.db")}`;
     const core = await startCore({
       port: await freePort(),
-      databaseUrl: `file:${join(dir, "bench.db")}`,
+      databaseUrl,
       // per-request info logs would cost more than most routes do
       env: { LOG_LEVEL: "warn" },
     });
     cleanup.push("the core", () => core.stop());
     origins.core = core.url;
     coreLogs = core.logs;
-    seed = await seedBench(core.url, extraUsers);
+    seed = await seedBench(core.url, extraUsers, databaseUrl);
   }
 
   if (needs.has("edge") && origins.core) {
