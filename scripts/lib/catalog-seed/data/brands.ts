@@ -1,0 +1,23 @@
+/** The 20 demo brands and the root categories (by slug) whose products may carry them. */
+export const BRANDS: readonly { name: string; slug: string; roots: readonly string[] }[] = [
+  { name: "Norvik", slug: "norvik", roots: ["electronics"] },
+  { name: "Voltix", slug: "voltix", roots: ["electronics", "automotive"] },
+  { name: "Lumio", slug: "lumio", roots: ["electronics", "home-garden"] },
+  { name: "Kestrel Audio", slug: "kestrel-audio", roots: ["electronics"] },
+  { name: "Mirae", slug: "mirae", roots: ["electronics", "beauty-health"] },
+  { name: "Qianli", slug: "qianli", roots: ["electronics", "toys-hobbies", "automotive"] },
+  { name: "Aurelio", slug: "aurelio", roots: ["fashion"] },
+  { name: "Halden & Co", slug: "halden-co", roots: ["fashion", "home-garden"] },
+  { name: "Sakura Lane", slug: "sakura-lane", roots: ["fashion", "beauty-health"] },
+  { name: "Brisa", slug: "brisa", roots: ["fashion", "sports-outdoors"] },
+  { name: "Fjällform", slug: "fjallform", roots: ["home-garden", "sports-outdoors"] },
+  { name: "Oakhollow", slug: "oakhollow", roots: ["home-garden"] },
+  { name: "Tidewell", slug: "tidewell", roots: ["home-garden", "beauty-health"] },
+  { name: "Maison Clémence", slug: "maison-clemence", roots: ["beauty-health", "home-garden", "fashion"] },
+  { name: "Summit Trail", slug: "summit-trail", roots: ["sports-outdoors"] },
+  { name: "Pedalwerk", slug: "pedalwerk", roots: ["sports-outdoors"] },
+  { name: "Tinkerbox", slug: "tinkerbox", roots: ["toys-hobbies"] },
+  { name: "Kōyō Crafts", slug: "koyo-crafts", roots: ["toys-hobbies", "home-garden"] },
+  { name: "Penrose Press", slug: "penrose-press", roots: ["books"] },
+  { name: "Ironbark Auto", slug: "ironbark-auto", roots: ["automotive"] },
+];
