@@ -75,7 +75,15 @@ export const REFRESH_RATE = numberOf("refresh_rate", "Refresh rate", "Hz", [60, 
 export const DUAL_SIM = booleanOf("dual_sim", "Dual SIM");
 export const OPERATING_SYSTEM = enumOf("operating_system", "Operating system", ["Android", "HarmonyOS", "KaiOS"]);
 export const CASE_MATERIAL = enumOf("material", "Material", ["silicone", "leather", "TPU", "aramid fibre", "recycled plastic"]);
-export const COMPATIBLE_WITH = textOf("compatible_with", "Compatible with", ["iPhone 16", "iPhone 15 Pro", "Galaxy S24", "Galaxy A55", "Pixel 9", "Xiaomi 14", "Nothing Phone (2)"]);
+export const COMPATIBLE_WITH = textOf("compatible_with", "Compatible with", [
+  "iPhone 16",
+  "iPhone 15 Pro",
+  "Galaxy S24",
+  "Galaxy A55",
+  "Pixel 9",
+  "Xiaomi 14",
+  "Nothing Phone (2)",
+]);
 export const MAGNETIC = booleanOf("magnetic", "Magnetic (MagSafe / Qi2)");
 export const CHARGE_POWER = numberOf("power", "Power", "W", [18, 20, 25, 30, 45, 65, 100, 140]);
 export const CONNECTOR = enumOf("connector", "Connector", ["USB-C", "Lightning", "Micro-USB", "USB-A to USB-C"]);
@@ -114,14 +122,24 @@ export const LEATHER = enumOf("material", "Material", ["full-grain leather", "ve
 export const POLARISED = booleanOf("polarised", "Polarised lenses");
 export const WATCH_WATER = numberOf("water_resistance", "Water resistance", "m", [30, 50, 100, 200]);
 export const MOVEMENT = enumOf("movement", "Movement", ["quartz", "automatic", "solar", "mechanical"]);
-export const COOKWARE_MATERIAL = enumOf("material", "Material", ["stainless steel", "cast iron", "non-stick aluminium", "carbon steel", "copper"], { searchable: true });
+export const COOKWARE_MATERIAL = enumOf("material", "Material", ["stainless steel", "cast iron", "non-stick aluminium", "carbon steel", "copper"], {
+  searchable: true,
+});
 export const INDUCTION = booleanOf("induction_ready", "Induction ready");
 export const BLADE_LENGTH = numberOf("blade_length", "Blade length", "mm", [90, 120, 150, 180, 200, 210, 240]);
 export const STEEL = enumOf("steel", "Steel", ["VG-10", "AUS-8", "X50CrMoV15", "Damascus", "SG2"]);
 export const PIECES = numberOf("pieces", "Pieces", "pcs", [1, 2, 4, 6, 12, 16, 24]);
 export const DISHWASHER_SAFE = booleanOf("dishwasher_safe", "Dishwasher safe");
 export const ROAST = enumOf("roast", "Roast", ["light", "medium", "medium-dark", "dark"]);
-export const ORIGIN = textOf("origin", "Origin", ["Ethiopia Yirgacheffe", "Colombia Huila", "Brazil Cerrado", "Kenya Nyeri", "Uji, Japan", "Yunnan, China", "Darjeeling, India"]);
+export const ORIGIN = textOf("origin", "Origin", [
+  "Ethiopia Yirgacheffe",
+  "Colombia Huila",
+  "Brazil Cerrado",
+  "Kenya Nyeri",
+  "Uji, Japan",
+  "Yunnan, China",
+  "Darjeeling, India",
+]);
 export const BULB = enumOf("bulb", "Bulb", ["E27", "E14", "GU10", "integrated LED"]);
 export const WATTAGE = numberOf("wattage", "Wattage", "W", [4, 6, 8, 10, 12, 20, 40]);
 export const SMART_HOME = booleanOf("smart", "Works with smart-home apps");
@@ -135,7 +153,9 @@ export const PLANTER_DIAMETER = numberOf("diameter", "Diameter", "cm", [10, 12, 
 export const PLANTER_MATERIAL = enumOf("material", "Material", ["terracotta", "ceramic", "concrete", "recycled plastic", "rattan"]);
 export const SKIN_TYPE = enumOf("skin_type", "Skin type", ["all", "dry", "oily", "combination", "sensitive"]);
 export const SPF: AttributeSpec = { key: "spf", label: "SPF", type: "number", numbers: [15, 30, 30, 50, 50], filterable: true };
-export const KEY_INGREDIENT = enumOf("key_ingredient", "Key ingredient", ["hyaluronic acid", "vitamin C", "niacinamide", "retinol", "ceramides", "centella"], { searchable: true });
+export const KEY_INGREDIENT = enumOf("key_ingredient", "Key ingredient", ["hyaluronic acid", "vitamin C", "niacinamide", "retinol", "ceramides", "centella"], {
+  searchable: true,
+});
 export const FINISH = enumOf("finish", "Finish", ["matte", "satin", "gloss", "dewy"]);
 export const COVERAGE = enumOf("coverage", "Coverage", ["sheer", "medium", "full"]);
 export const HAIR_TYPE = enumOf("hair_type", "Hair type", ["all", "dry", "oily", "curly", "coloured", "fine"]);

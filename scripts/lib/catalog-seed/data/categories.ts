@@ -30,8 +30,6 @@ export interface CategorySpec {
 }
 
 const GADGET = ["Compact", "Slim", "Pro", "Ultra-light", "Fast-charging", "Premium", "Rugged", "Essential", "Next-gen"];
-const STYLE = ["Classic", "Relaxed", "Everyday", "Vintage-wash", "Tailored", "Lightweight", "Soft-touch", "Essential", "Heritage"];
-const HOMELY = ["Handmade", "Nordic", "Minimalist", "Rustic", "Stoneware", "Modern", "Artisan", "Everyday", "Heirloom"];
 const SPORTY = ["Lightweight", "Pro", "Trail-ready", "All-weather", "Compact", "Performance", "Ultralight", "Durable"];
 const PLAYFUL = ["Creative", "Deluxe", "Classic", "Colourful", "Starter", "Collector's", "Family"];
 const GENTLE = ["Gentle", "Hydrating", "Daily", "Lightweight", "Fragrance-free", "Nourishing", "Clean", "Vegan"];
@@ -55,7 +53,11 @@ export const CATEGORY_TREE: readonly CategorySpec[] = [
               skuCode: "PHN",
               nouns: ["Smartphone", "5G Smartphone", "Phone"],
               adjectives: GADGET,
-              titles: ["{brand} {model} {noun}, {refresh_rate}Hz Display, {battery_capacity} mAh", "{brand} {model} {adj} {noun}", "{brand} {model} 5G, {refresh_rate}Hz"],
+              titles: [
+                "{brand} {model} {noun}, {refresh_rate}Hz Display, {battery_capacity} mAh",
+                "{brand} {model} {adj} {noun}",
+                "{brand} {model} 5G, {refresh_rate}Hz",
+              ],
               priceUsd: [9_900, 99_900],
               weightGrams: [150, 230],
               sizeMm: [170, 90, 50],
@@ -107,7 +109,11 @@ export const CATEGORY_TREE: readonly CategorySpec[] = [
               skuCode: "LAP",
               nouns: ["Laptop", "Ultrabook", "Notebook", "2-in-1 Laptop"],
               adjectives: ["Thin", "Lightweight", "Creator", "Business", "Gaming"],
-              titles: ["{brand} {model} {screen_size}-inch {noun}, {processor}, {ram} GB RAM", "{brand} {model} {adj} {noun}", "{brand} {screen_size}\" {adj} {noun}"],
+              titles: [
+                "{brand} {model} {screen_size}-inch {noun}, {processor}, {ram} GB RAM",
+                "{brand} {model} {adj} {noun}",
+                '{brand} {screen_size}" {adj} {noun}',
+              ],
               priceUsd: [39_900, 249_900],
               weightGrams: [1_100, 2_600],
               sizeMm: [400, 300, 80],
@@ -121,7 +127,11 @@ export const CATEGORY_TREE: readonly CategorySpec[] = [
               skuCode: "MON",
               nouns: ["Monitor", "Gaming Monitor", "Curved Monitor", "Office Monitor"],
               adjectives: ["Borderless", "Ultra-wide", "Eye-care", "Professional"],
-              titles: ["{brand} {screen_size}-inch {resolution} {panel} {noun}, {refresh_rate}Hz", "{brand} {model} {adj} {noun}", "{screen_size}\" {resolution} {noun}"],
+              titles: [
+                "{brand} {screen_size}-inch {resolution} {panel} {noun}, {refresh_rate}Hz",
+                "{brand} {model} {adj} {noun}",
+                '{screen_size}" {resolution} {noun}',
+              ],
               priceUsd: [12_900, 149_900],
               weightGrams: [3_000, 9_000],
               sizeMm: [800, 520, 160],
@@ -191,7 +201,7 @@ export const CATEGORY_TREE: readonly CategorySpec[] = [
               skuCode: "TVS",
               nouns: ["Smart TV", "QLED TV", "OLED TV", "LED TV"],
               adjectives: ["Frameless", "Cinema", "Ultra HD", "Gaming"],
-              titles: ["{brand} {screen_size}\" {resolution} {noun} with {hdr}", "{brand} {model} {screen_size}-inch {noun}", "{brand} {adj} {noun}"],
+              titles: ['{brand} {screen_size}" {resolution} {noun} with {hdr}', "{brand} {model} {screen_size}-inch {noun}", "{brand} {adj} {noun}"],
               priceUsd: [19_900, 299_900],
               weightGrams: [5_000, 35_000],
               sizeMm: [1_500, 900, 180],
@@ -1088,7 +1098,14 @@ export const CATEGORY_TREE: readonly CategorySpec[] = [
               nouns: ["Novel", "Stories", "Novella"],
               adjectives: ["The Quiet", "The Last", "A Winter", "The Glass", "The Salt", "The Long"],
               titles: ["{adj} Orchard: A {noun}", "{adj} Harbour", "{adj} House on Rua das Flores", "{adj} Summer"],
-              special: ["El Jardín de las Horas", "Le Jardin d'Hélène", "月の庭 (The Moon Garden)", "Die stille Stadt", "O Último Verão", "长河 (The Long River)"],
+              special: [
+                "El Jardín de las Horas",
+                "Le Jardin d'Hélène",
+                "月の庭 (The Moon Garden)",
+                "Die stille Stadt",
+                "O Último Verão",
+                "长河 (The Long River)",
+              ],
               priceUsd: [999, 2_999],
               weightGrams: [250, 800],
               sizeMm: [230, 155, 35],

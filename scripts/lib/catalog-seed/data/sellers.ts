@@ -54,8 +54,22 @@ export const SELLER_COUNTRIES: readonly SellerCountry[] = [
     people: ["Lucía Fernández", "Álvaro Núñez", "Marta Ibáñez"],
   },
   { country: "PT", currency: "EUR", locale: "pt", sellers: 2, cities: ["Lisbon", "Porto"], people: ["João Conceição", "Inês Gonçalves"] },
-  { country: "GB", currency: "GBP", locale: "en-GB", sellers: 4, cities: ["Manchester", "Bristol", "Leeds", "London"], people: ["Oliver Hughes", "Amelia Patel", "Harry Walsh", "Isla Morgan"] },
-  { country: "JP", currency: "JPY", locale: "ja", sellers: 3, cities: ["Osaka", "Tokyo", "Kyoto", "Sapporo"], people: ["Sato Haruto", "Suzuki Yui", "高橋 蓮", "Tanaka Aoi"] },
+  {
+    country: "GB",
+    currency: "GBP",
+    locale: "en-GB",
+    sellers: 4,
+    cities: ["Manchester", "Bristol", "Leeds", "London"],
+    people: ["Oliver Hughes", "Amelia Patel", "Harry Walsh", "Isla Morgan"],
+  },
+  {
+    country: "JP",
+    currency: "JPY",
+    locale: "ja",
+    sellers: 3,
+    cities: ["Osaka", "Tokyo", "Kyoto", "Sapporo"],
+    people: ["Sato Haruto", "Suzuki Yui", "高橋 蓮", "Tanaka Aoi"],
+  },
   { country: "KR", currency: "KRW", locale: "ko", sellers: 2, cities: ["Seoul", "Busan"], people: ["Kim Min-jun", "Park Seo-yeon", "이지은"] },
   { country: "BR", currency: "BRL", locale: "pt-BR", sellers: 2, cities: ["São Paulo", "Curitiba", "Recife"], people: ["Ana Beatriz Lima", "Gustavo Araújo"] },
   { country: "PL", currency: "PLN", locale: "pl", sellers: 2, cities: ["Kraków", "Wrocław", "Gdańsk"], people: ["Zofia Wójcik", "Łukasz Zieliński"] },
@@ -73,7 +87,24 @@ export const OVERSEAS_WAREHOUSES: readonly { city: string; country: string }[] =
 ];
 
 /** Two lists whose pairs name the stores ("Golden Kite", "Harbor Lane Goods"). */
-export const STORE_FIRST = ["Golden", "Harbor", "Lantern", "Maple", "Paper", "North", "Copper", "Blue", "Cedar", "Little", "Wild", "Silver", "Jade", "Coral", "Velvet", "Quiet"] as const;
+export const STORE_FIRST = [
+  "Golden",
+  "Harbor",
+  "Lantern",
+  "Maple",
+  "Paper",
+  "North",
+  "Copper",
+  "Blue",
+  "Cedar",
+  "Little",
+  "Wild",
+  "Silver",
+  "Jade",
+  "Coral",
+  "Velvet",
+  "Quiet",
+] as const;
 export const STORE_SECOND = ["Kite", "Lane", "Works", "Market", "Studio", "Trading", "Supply", "House", "Goods", "Atelier", "Corner", "Bazaar"] as const;
 
 /** What every demo seller's password is (README lists it): the same as the other demo sellers'. */
