@@ -1,4 +1,13 @@
-import { AppError, AVATAR_MAX_BYTES, AVATAR_MEDIA_TYPES, PRODUCT_IMAGE_MAX_BYTES, PRODUCT_IMAGE_MEDIA_TYPES, ValidationError } from "@bazaar/contracts";
+import {
+  AppError,
+  AVATAR_MAX_BYTES,
+  AVATAR_MEDIA_TYPES,
+  CATALOG_IMPORT_MAX_BYTES,
+  CATALOG_IMPORT_MEDIA_TYPES,
+  PRODUCT_IMAGE_MAX_BYTES,
+  PRODUCT_IMAGE_MEDIA_TYPES,
+  ValidationError,
+} from "@bazaar/contracts";
 import { plugin } from "./plugin.ts";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -15,6 +24,7 @@ export interface UploadRoute {
 export const UPLOAD_ROUTES: readonly UploadRoute[] = [
   { method: "PUT", path: /^\/v1\/me\/avatar$/, types: AVATAR_MEDIA_TYPES, maxBytes: AVATAR_MAX_BYTES },
   { method: "POST", path: /^\/v1\/seller\/products\/[^/]+\/images$/, types: PRODUCT_IMAGE_MEDIA_TYPES, maxBytes: PRODUCT_IMAGE_MAX_BYTES },
+  { method: "POST", path: /^\/v1\/seller\/imports$/, types: CATALOG_IMPORT_MEDIA_TYPES, maxBytes: CATALOG_IMPORT_MAX_BYTES },
 ];
 
 /**

@@ -202,7 +202,7 @@ describe("OpenAPI", () => {
           const images = Object.entries(response.content ?? {}).filter(([mediaType]) => mediaType.startsWith("image/"));
           for (const [mediaType, { schema }] of images) expect(schema?.format, `${where} ${status} ${mediaType}`).toBe("binary");
           if (images.length) continue;
-          const schema = response.content?.["application/json"]?.schema ?? response.content?.["text/plain"]?.schema;
+          const schema = response.content?.["application/json"]?.schema ?? response.content?.["text/plain"]?.schema ?? response.content?.["text/csv"]?.schema;
           expect(schema, `${where} ${status} schema`).toBeDefined();
           expect(schema?.example, `${where} ${status} example`).toBeDefined();
         }

@@ -5,6 +5,7 @@ export * from "./admin-users.ts";
 export * from "./catalog-browse.ts";
 export * from "./catalog-categories.ts";
 export * from "./catalog-images.ts";
+export * from "./catalog-imports.ts";
 export * from "./errors.ts";
 export * from "./headers.ts";
 export * from "./ids.ts";
