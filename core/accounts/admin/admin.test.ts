@@ -176,7 +176,9 @@ describe("account status", () => {
     expect(rest.items).toHaveLength(1);
     expect(rest.nextCursor).toBeNull();
     for (const limit of ["0", "101", "1.5", "abc"]) {
-      expect((await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=${limit}`, { token: admin.accessToken })).status, limit).toBe(422);
+      const refused = await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=${limit}`, { token: admin.accessToken });
+      expect(refused.status, limit).toBe(422);
+      expect((await json<Problem>(refused)).errors?.map((e) => e.path), limit).toContain("/limit");
     }
   });
 

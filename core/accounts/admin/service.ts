@@ -5,6 +5,7 @@ import {
   ConflictError,
   decodeCursor,
   NotFoundError,
+  type PageQuery,
   type Role,
   type SetStatusBody,
   toPage,
@@ -110,9 +111,9 @@ export function createAdminService() {
       return this.getUser(ctx, userId);
     },
 
-    async audit(ctx: Ctx, userId: string, query: { limit?: number; cursor?: string }) {
+    async audit(ctx: Ctx, userId: string, query: PageQuery) {
       await loadUser(ctx, userId);
-      const limit = query.limit ?? 20;
+      const limit = Number(query.limit ?? 20);
       const after = query.cursor ? auditPosition(query.cursor) : undefined;
       const rows = await repo.auditOf(ctx.database, userId, limit + 1, after);
       return toPage(rows, limit, toAuditView, (row) => ({ t: row.occurredAt, id: row.id }));

@@ -143,7 +143,7 @@ export async function getImport(ctx: Ctx, actor: Actor, id: string): Promise<Cat
 }
 
 export async function listImports(ctx: Ctx, actor: Actor, query: CatalogImportListQuery): Promise<CatalogImportPage> {
-  const limit = query.limit ?? 20;
+  const limit = Number(query.limit ?? 20);
   let after: { createdAt: number; id: string } | undefined;
   if (query.cursor) {
     const position = decodeCursor(query.cursor);

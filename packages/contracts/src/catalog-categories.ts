@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { idPattern } from "./ids.ts";
-import { MAX_PAGE_LIMIT, Page, PageQuery } from "./pagination.ts";
+import { Page, PageQuery } from "./pagination.ts";
 import { SingleLineText } from "./text.ts";
 
 /** Levels of the category tree: a root is at depth 1, so "/a/b/c/d/e/" is as deep as it goes. */
@@ -364,19 +364,9 @@ export type BrandView = Static<typeof BrandView>;
 export const BrandPage = Type.Composite([Page(BrandView)], { $id: "BrandPage", example: { items: [BRAND_EXAMPLE], nextCursor: null } });
 export type BrandPage = Static<typeof BrandPage>;
 
-/**
- * `limit` is spelled as digits rather than an integer: a query string arrives as text, and Elysia
- * does not coerce a plain TypeBox integer inside a query object (PageQuery's `?limit=5` is a 422).
- */
+/** Brands, alphabetical, optionally by name prefix. */
 export const BrandQuery = Type.Object({
-  limit: Type.Optional(
-    Type.String({
-      pattern: `^(?:[1-9][0-9]?|${MAX_PAGE_LIMIT})$`,
-      error: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`,
-      description: `page size, 1 to ${MAX_PAGE_LIMIT} (default 20)`,
-      examples: ["20"],
-    }),
-  ),
+  limit: PageQuery.properties.limit,
   cursor: PageQuery.properties.cursor,
   q: Type.Optional(
     Type.String({

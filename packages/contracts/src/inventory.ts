@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { idPattern } from "./ids.ts";
-import { MAX_PAGE_LIMIT, Page, PageQuery } from "./pagination.ts";
+import { Page, PageQuery } from "./pagination.ts";
 import { SingleLineText } from "./text.ts";
 
 /** Upper bound of any stock quantity or adjustment: far above any real shelf, far below integer trouble. */
@@ -33,19 +33,9 @@ const LocationCountry = Type.String({
 });
 const LocationName = SingleLineText({ maxLength: 100, examples: ["Lisbon warehouse"] });
 
-/**
- * Page size and cursor of inventory's lists. `limit` is spelled as digits: a query string is text,
- * and Elysia does not coerce a plain TypeBox integer inside a query object (`?limit=5` would be a 422).
- */
+/** Page size and cursor of inventory's lists. */
 export const StockPageQuery = Type.Object({
-  limit: Type.Optional(
-    Type.String({
-      pattern: `^(?:[1-9][0-9]?|${MAX_PAGE_LIMIT})$`,
-      error: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`,
-      description: `page size, 1 to ${MAX_PAGE_LIMIT} (default 20)`,
-      examples: ["20"],
-    }),
-  ),
+  limit: PageQuery.properties.limit,
   cursor: PageQuery.properties.cursor,
 });
 export type StockPageQuery = Static<typeof StockPageQuery>;

@@ -4,8 +4,16 @@ import { AppError } from "./errors.ts";
 export const MAX_PAGE_LIMIT = 100;
 
 export const PageQuery = Type.Object({
-  // a Number with multipleOf 1, not an Integer: Elysia converts query strings to numbers only for Number
-  limit: Type.Optional(Type.Number({ minimum: 1, maximum: MAX_PAGE_LIMIT, multipleOf: 1, default: 20, examples: [20] })),
+  // digits, not a number: a query string is text, and Elysia neither converts a TypeBox Integer nor
+  // names the field when a converted Number fails; services read it with Number()
+  limit: Type.Optional(
+    Type.String({
+      pattern: `^(?:[1-9][0-9]?|${MAX_PAGE_LIMIT})$`,
+      error: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`,
+      description: `page size, 1 to ${MAX_PAGE_LIMIT} (default 20)`,
+      examples: ["20"],
+    }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from a previous page's nextCursor" })),
 });
 export type PageQuery = Static<typeof PageQuery>;

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { idPattern } from "./ids.ts";
 import { SUPPORTED_CURRENCIES } from "./money.ts";
-import { MAX_PAGE_LIMIT, Page, PageQuery } from "./pagination.ts";
+import { Page, PageQuery } from "./pagination.ts";
 import { MultiLineText, SingleLineText } from "./text.ts";
 
 // ---- limits ----
@@ -271,19 +271,9 @@ export const SetProductStatusBody = Type.Object(
 );
 export type SetProductStatusBody = Static<typeof SetProductStatusBody>;
 
-/**
- * `limit` is spelled as digits: a query string is text, and Elysia does not coerce a plain TypeBox
- * integer inside a query object (`?limit=5` would be a 422), nor name the field when a coerced number fails.
- */
+/** A seller's own products, newest first, optionally by status. */
 export const ProductListQuery = Type.Object({
-  limit: Type.Optional(
-    Type.String({
-      pattern: `^(?:[1-9][0-9]?|${MAX_PAGE_LIMIT})$`,
-      error: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`,
-      description: `page size, 1 to ${MAX_PAGE_LIMIT} (default 20)`,
-      examples: ["20"],
-    }),
-  ),
+  limit: PageQuery.properties.limit,
   cursor: PageQuery.properties.cursor,
   status: Type.Optional(ProductStatus),
 });
