@@ -178,7 +178,10 @@ describe("account status", () => {
     for (const limit of ["0", "101", "1.5", "abc"]) {
       const refused = await h.request("GET", `/v1/admin/users/${buyer.user.id}/audit?limit=${limit}`, { token: admin.accessToken });
       expect(refused.status, limit).toBe(422);
-      expect((await json<Problem>(refused)).errors?.map((e) => e.path), limit).toContain("/limit");
+      expect(
+        (await json<Problem>(refused)).errors?.map((e) => e.path),
+        limit,
+      ).toContain("/limit");
     }
   });
 
