@@ -1,5 +1,11 @@
 // The import file's CSV dialect: the header it needs, and one row turned into the create-product API's shapes.
-import { CATALOG_IMPORT_OPTIONAL_COLUMNS, CATALOG_IMPORT_REQUIRED_COLUMNS, type CreateVariantBody, type FieldError } from "@bazaar/contracts";
+import {
+  CATALOG_IMPORT_OPTIONAL_COLUMNS,
+  CATALOG_IMPORT_REQUIRED_COLUMNS,
+  type CreateVariantBody,
+  type FieldError,
+  MAX_STOCK_QUANTITY,
+} from "@bazaar/contracts";
 
 export interface Header {
   index: Map<string, number>;
@@ -9,7 +15,7 @@ export interface Header {
 
 /** The header's columns by name, or why the file cannot be imported (unknown, repeated or missing columns). */
 export function readHeader(cells: string[]): Header | { error: string } {
-  const known = new Set<string>([...CATALOG_IMPORT_REQUIRED_COLUMNS, ...CATALOG_IMPORT_OPTIONAL_COLUMNS, "stock"]);
+  const known = new Set<string>([...CATALOG_IMPORT_REQUIRED_COLUMNS, ...CATALOG_IMPORT_OPTIONAL_COLUMNS]);
   const index = new Map<string, number>();
   const problems: string[] = [];
   cells.forEach((raw, i) => {
@@ -36,6 +42,8 @@ export interface ParsedRow {
   sku: string;
   product: { title: string; description: string; category: string; brand: string; currency: string; attributes: Record<string, string> };
   variant: CreateVariantBody;
+  /** on-hand units at the seller's first stock location, when the file has a stock cell for the row */
+  stock: number | undefined;
   errors: FieldError[];
 }
 
@@ -72,6 +80,11 @@ export function parseRow(header: Header, cells: string[], row: number): ParsedRo
   const attributes: Record<string, string> = {};
   for (const key of header.attributes) if (cell(`attr.${key}`)) attributes[key] = cell(`attr.${key}`);
   const barcode = cell("barcode");
+  let stock = cell("stock") ? wholeNumber(cell("stock"), "stock", errors, 0) : undefined;
+  if (stock !== undefined && stock > MAX_STOCK_QUANTITY) {
+    errors.push({ path: "stock", message: `must be at most ${MAX_STOCK_QUANTITY}` });
+    stock = undefined;
+  }
   return {
     row,
     ref,
@@ -92,6 +105,7 @@ export function parseRow(header: Header, cells: string[], row: number): ParsedRo
       ...(weight === undefined ? {} : { weightGrams: weight }),
       ...(barcode ? { barcode } : {}),
     },
+    stock,
     errors,
   };
 }

@@ -1,8 +1,8 @@
 // Imports' SQL: catalog_import rows, and the slug → id look-ups an import row needs (categories, brands, the seller's SKUs).
 import { type Queryable, schema } from "@bazaar/db";
-import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 
-const { catalogImport, category, brand, variant } = schema;
+const { catalogImport, category, brand } = schema;
 
 export type ImportRow = typeof catalogImport.$inferSelect;
 export type NewImport = typeof catalogImport.$inferInsert;
@@ -45,7 +45,7 @@ export async function claimNext(db: Queryable, now: number, leaseUntil: number):
   for (const candidate of candidates) {
     const [row] = await db
       .update(catalogImport)
-      .set({ status: "running", leaseUntil })
+      .set({ status: "running", leaseUntil, attempts: sql`${catalogImport.attempts} + 1` })
       .where(
         and(
           eq(catalogImport.id, candidate.id),
@@ -78,13 +78,4 @@ export async function brandIdsBySlug(db: Queryable, slugs: string[]): Promise<Ma
   if (!slugs.length) return new Map();
   const rows = await db.select({ id: brand.id, slug: brand.slug }).from(brand).where(inArray(brand.slug, slugs));
   return new Map(rows.map((r) => [r.slug, r.id]));
-}
-
-/** The seller's variants with these SKUs: which product each belongs to, so a re-import updates it. */
-export async function variantsBySku(db: Queryable, sellerId: string, skus: string[]) {
-  if (!skus.length) return [];
-  return db
-    .select({ id: variant.id, sku: variant.sku, productId: variant.productId, version: variant.version })
-    .from(variant)
-    .where(and(eq(variant.sellerId, sellerId), inArray(variant.sku, skus)));
 }

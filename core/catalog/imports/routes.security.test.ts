@@ -27,12 +27,13 @@ describe("POST /v1/seller/imports", () => {
     expect(response.headers.get("location")).toBe(`/v1/seller/imports/${body.id}`);
   });
 
-  test("no token 401, a buyer 403, JSON 415", async () => {
+  test("no token 401, a buyer 403, XML 415, a CSV sent as JSON 422", async () => {
     expect(
       (await h.app.handle(new Request("http://localhost/v1/seller/imports", { method: "POST", headers: { "content-type": "text/csv" }, body: FILE }))).status,
     ).toBe(401);
     expect((await upload(h, buyer.token, FILE)).status).toBe(403);
-    expect((await upload(h, alice.token, FILE, { "content-type": "application/json" })).status).toBe(415);
+    expect((await upload(h, alice.token, FILE, { "content-type": "application/xml" })).status).toBe(415);
+    expect((await upload(h, alice.token, FILE, { "content-type": "application/json" })).status).toBe(422);
     expect(await count(h, "catalog_import")).toBe(0);
   });
 

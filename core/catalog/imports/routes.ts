@@ -1,4 +1,5 @@
 import {
+  CATALOG_IMPORT_JSON_MAX_BYTES,
   CATALOG_IMPORT_MAX_BYTES,
   CATALOG_IMPORT_OPTIONAL_COLUMNS,
   CATALOG_IMPORT_REQUIRED_COLUMNS,
@@ -21,6 +22,13 @@ const SELLER_ROLES: ["seller", "admin"] = ["seller", "admin"];
 const MIB = 1024 * 1024;
 const CSV_EXAMPLE =
   "sku,product_ref,title,category,currency,price_minor,option.size\nTEE-M,tee,Organic T-shirt,t-shirts,EUR,1999,M\nTEE-L,tee,Organic T-shirt,t-shirts,EUR,1999,L\n";
+const PRODUCT_OBJECT_EXAMPLE = {
+  title: "Organic T-shirt",
+  categoryId: "cat_01JDQ7Y3V5K8M2N4P6R8T0W2Y4",
+  currency: "EUR",
+  attributes: { material: "cotton" },
+  variants: [{ sku: "TEE-M", options: { size: "M" }, priceMinor: 1999, stock: 12 }],
+};
 // the schema is plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
 const PROBLEM_SCHEMA = Problem as unknown as { type: "object" };
 
@@ -34,7 +42,7 @@ export function importsRoutes(deps: Deps) {
         .post(
           "",
           async ({ ctx, actor, request, set }) => {
-            const accepted = await uploadImport(ctx, deps.files, actor, request.body);
+            const accepted = await uploadImport(ctx, deps.files, actor, request.body, request.headers.get("content-type") ?? "");
             set.status = 202;
             set.headers.location = `/v1/seller/imports/${accepted.id}`;
             return accepted;
@@ -48,8 +56,16 @@ export function importsRoutes(deps: Deps) {
               operationId: "uploadCatalogImport",
               tags: TAGS,
               summary: "Upload products in bulk (a CSV file as the body); the import runs in the background",
-              description: `A CSV of at most ${CATALOG_IMPORT_MAX_BYTES / MIB} MiB (Content-Type text/csv), one row per variant. Columns, in any order: ${CATALOG_IMPORT_REQUIRED_COLUMNS.join(", ")} (required); ${CATALOG_IMPORT_OPTIONAL_COLUMNS.join(", ")}, option.<key> (variant-defining attributes) and attr.<key> (product attributes). Rows with the same product_ref make one product and must be consecutive; the product's fields (title, description, category and brand slugs, currency, attributes) come from its first row. Prices are whole minor units. A SKU you already have updates that variant and its product instead of creating one. A wrong header is refused here (422) when the first line shows it, else the import fails with the reason. Bad rows (a negative or fractional price, an unknown category or currency, a SKU repeated in the file) are listed in the report; the other rows import. Answers 202 with the import's id; poll the Location.`,
-              requestBody: { required: true, description: "the CSV file", content: { "text/csv": { schema: { type: "string", example: CSV_EXAMPLE } } } },
+              description: `A CSV of at most ${CATALOG_IMPORT_MAX_BYTES / MIB} MiB (Content-Type text/csv), one row per variant. Columns, in any order: ${CATALOG_IMPORT_REQUIRED_COLUMNS.join(", ")} (required); ${CATALOG_IMPORT_OPTIONAL_COLUMNS.join(", ")}, option.<key> (variant-defining attributes) and attr.<key> (product attributes). Rows with the same product_ref make one product and must be consecutive; the product's fields (title, description, category and brand slugs, currency, attributes) come from its first row. Prices are whole minor units. A SKU you already have updates that variant and its product instead of creating one. A wrong header is refused here (422) when the first line shows it, else the import fails with the reason. Bad rows (a negative or fractional price, an unknown category or currency, a SKU repeated in the file) are listed in the report; the other rows import. A stock column sets on-hand at your first stock location (a row with stock and no location is an error). Each product is written in one transaction. Also takes application/json (an array of create-product bodies, each variant may carry stock; at most ${CATALOG_IMPORT_JSON_MAX_BYTES / MIB} MiB, else 413: use NDJSON) and application/x-ndjson (one such object per line); their report rows are the objects' positions from 1 and fields are JSON pointers. Answers 202 with the import's id; poll the Location.`,
+              requestBody: {
+                required: true,
+                description: "the file: CSV, a JSON array or NDJSON",
+                content: {
+                  "text/csv": { schema: { type: "string", example: CSV_EXAMPLE } },
+                  "application/json": { schema: { type: "array", items: { type: "object" }, example: [PRODUCT_OBJECT_EXAMPLE] } },
+                  "application/x-ndjson": { schema: { type: "string", example: `${JSON.stringify(PRODUCT_OBJECT_EXAMPLE)}\n` } },
+                },
+              },
             },
           },
         )

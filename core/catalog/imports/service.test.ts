@@ -3,7 +3,7 @@ import { schema } from "@bazaar/db";
 import { eq } from "drizzle-orm";
 import { createHarness, type Harness } from "../../testing/harness.ts";
 import { count, type Person, signUp } from "../products/test-fixtures.ts";
-import { IMPORT_LEASE_MS, runNextImport } from "./service.ts";
+import { IMPORT_LEASE_MS, MAX_IMPORT_ATTEMPTS, runNextImport } from "./service.ts";
 import { csv, drain, type ImportCatalog, importView, reportOf, seedImportCatalog, TSHIRT_HEADER, tshirtRow, uploadOk } from "./test-fixtures.ts";
 
 let h: Harness;
@@ -181,4 +181,21 @@ describe("a large file", () => {
     expect(view).toMatchObject({ status: "succeeded", rowsTotal: ROWS, rowsDone: ROWS, rowsFailed: 0 });
     expect(await count(h, "variant")).toBe(ROWS);
   }, 300_000);
+});
+
+test("an import taken more than MAX_IMPORT_ATTEMPTS times without finishing is given up, not retried forever", async () => {
+  const id = await uploadOk(h, seller.token, csv(TSHIRT_HEADER, [tshirtRow("GIVE-UP-1", "give-up", "red", "M")]));
+  // as if five workers had taken it and each died before finishing
+  await h.database.db
+    .update(schema.catalogImport)
+    .set({ status: "running", attempts: MAX_IMPORT_ATTEMPTS, leaseUntil: h.clock.now - 1 })
+    .where(eq(schema.catalogImport.id, id));
+  expect(await runNextImport(h.deps)).toBe(0);
+  const view = await importView(h, seller.token, id);
+  expect(view.status).toBe("failed");
+  expect(view.error).toContain(`gave up after ${MAX_IMPORT_ATTEMPTS} attempts`);
+  expect(await count(h, "variant")).toBe(0);
+  // and nobody takes it again
+  h.clock.advance(IMPORT_LEASE_MS * 2);
+  expect(await runNextImport(h.deps)).toBe(0);
 });

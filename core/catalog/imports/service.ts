@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
 import {
   AppError,
+  CATALOG_IMPORT_JSON_MAX_BYTES,
   CATALOG_IMPORT_MAX_BYTES,
   type CatalogImportAccepted,
+  type CatalogImportFormat,
   type CatalogImportListQuery,
   type CatalogImportPage,
   type CatalogImportView,
@@ -10,6 +12,7 @@ import {
   CreateVariantBody,
   decodeCursor,
   type FieldError,
+  MAX_STOCK_QUANTITY,
   SUPPORTED_CURRENCIES,
   toPage,
 } from "@bazaar/contracts";
@@ -19,7 +22,8 @@ import { parse } from "csv-parse";
 import { requireOwner } from "../../http/authentication.ts";
 import type { Actor, Ctx, Deps } from "../../platform/deps.ts";
 import { effectiveAttributes } from "../categories/service.ts";
-import { createProduct, createVariant, getProduct, updateProduct, updateVariant } from "../products/service.ts";
+import { getVariantStock, listLocations, setVariantStock } from "../inventory/service.ts";
+import { upsertProductBySku } from "../products/service.ts";
 import { columnOf, type Header, type ParsedRow, parseRow, REPORT_HEADER, readHeader, reportLine } from "./csv.ts";
 import * as repo from "./repo.ts";
 
@@ -37,6 +41,9 @@ const sourcePieceKey = (id: string, n: number) => `imports/${id}/source/${String
 const reportSegmentKey = (id: string, n: number) => `imports/${id}/report/${String(n).padStart(6, "0")}`;
 const reportUrl = (id: string) => `/v1/seller/imports/${id}/report`;
 const iso = (ms: number) => new Date(ms).toISOString();
+const FORMAT_OF: Record<string, CatalogImportFormat> = { "text/csv": "csv", "application/json": "json", "application/x-ndjson": "ndjson" };
+/** The stored pieces' content type, by format. */
+const PIECE_TYPE: Record<CatalogImportFormat, string> = { csv: "text/csv", json: "application/json", ndjson: "application/x-ndjson" };
 
 export function toImportView(row: repo.ImportRow): CatalogImportView {
   return {
@@ -64,8 +71,13 @@ export async function uploadImport(
   files: FileStore,
   actor: Actor,
   body: ReadableStream<Uint8Array> | null,
+  contentType = "text/csv",
   maxBytes = CATALOG_IMPORT_MAX_BYTES,
 ): Promise<CatalogImportAccepted> {
+  const format = FORMAT_OF[contentType.split(";")[0]?.trim().toLowerCase() ?? ""];
+  if (!format) throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send text/csv, application/json or application/x-ndjson, not "${contentType}"`);
+  // a JSON array is parsed whole by the job, so it is kept small; NDJSON is read a line at a time
+  const limit = format === "json" ? Math.min(maxBytes, CATALOG_IMPORT_JSON_MAX_BYTES) : maxBytes;
   const id = ctx.ids("import");
   let pieces = 0;
   let size = 0;
@@ -76,10 +88,10 @@ export async function uploadImport(
     if (!pendingBytes) return;
     const bytes = Buffer.concat(pending);
     if (!headerChecked) {
-      checkHeader(bytes);
+      checkStart(format, bytes);
       headerChecked = true;
     }
-    await files.put(sourcePieceKey(id, pieces++), bytes, "text/csv");
+    await files.put(sourcePieceKey(id, pieces++), bytes, PIECE_TYPE[format]);
     pending = [];
     pendingBytes = 0;
   };
@@ -90,11 +102,16 @@ export async function uploadImport(
         const { done, value } = await reader.read();
         if (done) break;
         size += value.byteLength;
-        if (size > maxBytes) {
+        if (size > limit) {
           await reader.cancel();
-          throw new AppError("PAYLOAD_TOO_LARGE", `The file is over the limit of ${maxBytes} bytes`, [
-            { path: "/", message: `must be at most ${maxBytes} bytes` },
-          ]);
+          if (format === "json" && limit < maxBytes) {
+            throw new AppError(
+              "PAYLOAD_TOO_LARGE",
+              `A JSON array is limited to ${limit} bytes; send larger uploads as application/x-ndjson (one product object per line, up to ${maxBytes} bytes)`,
+              [{ path: "/", message: `must be at most ${limit} bytes as application/json; use application/x-ndjson` }],
+            );
+          }
+          throw new AppError("PAYLOAD_TOO_LARGE", `The file is over the limit of ${limit} bytes`, [{ path: "/", message: `must be at most ${limit} bytes` }]);
         }
         pending.push(value);
         pendingBytes += value.byteLength;
@@ -110,12 +127,26 @@ export async function uploadImport(
   await repo.insertImport(ctx.database.db, {
     id,
     sellerId: actor.userId,
-    format: "csv",
+    format,
     sourceKey: `imports/${id}/source`,
     status: "queued",
     createdAt: ctx.clock(),
   });
   return { id, status: "queued" };
+}
+
+/** What the first piece shows: the CSV header, or the opening bracket of a JSON array / NDJSON object. */
+function checkStart(format: CatalogImportFormat, bytes: Uint8Array): void {
+  if (format === "csv") {
+    checkHeader(bytes);
+    return;
+  }
+  const first = /\S/.exec(new TextDecoder().decode(bytes.subarray(0, 4096)).replace(/^\uFEFF/, ""))?.[0];
+  const wanted = format === "json" ? "[" : "{";
+  if (first !== undefined && first !== wanted) {
+    const message = format === "json" ? "must be a JSON array of product objects" : "must hold one product object per line";
+    throw new AppError("VALIDATION_FAILED", `The body ${message}`, [{ path: "/", message }]);
+  }
 }
 
 /** The header is the first line; a header longer than the first piece is left to the job. */
@@ -205,11 +236,25 @@ class Halt extends Error {}
  * leaves whole products only, and redoing the last few is harmless: an import updates by SKU.
  * Returns how many rows it handled.
  */
+/** A worker taking an import this many times without finishing gives it up (crashes, or an error no retry fixes). */
+export const MAX_IMPORT_ATTEMPTS = 5;
+
 export async function runNextImport(deps: Deps, options: RunOptions = {}): Promise<number> {
   const now = deps.clock();
   let lease = now + IMPORT_LEASE_MS;
   const job = await repo.claimNext(deps.database.db, now, lease);
   if (!job) return 0;
+  if (job.attempts > MAX_IMPORT_ATTEMPTS) {
+    // taken this often without finishing, it fails for a reason no retry will fix: say so instead of looping
+    await repo.saveProgress(deps.database.db, job.id, lease, {
+      status: "failed",
+      error: `gave up after ${MAX_IMPORT_ATTEMPTS} attempts; the last one ended without finishing`,
+      leaseUntil: null,
+      finishedAt: now,
+    });
+    deps.log.error("catalog import given up", { importId: job.id, attempts: job.attempts });
+    return 0;
+  }
   const ctx: Ctx = {
     database: deps.database,
     clock: deps.clock,
@@ -221,24 +266,26 @@ export async function runNextImport(deps: Deps, options: RunOptions = {}): Promi
   };
   const actor: Actor = { userId: job.sellerId, sessionId: `import:${job.id}`, roles: ["seller"] };
   const resumeAfter = job.rowsDone + job.rowsFailed;
+  // CSV rows are numbered as in a spreadsheet (the header is row 1); JSON objects from 1
+  const firstRow = job.format === "csv" ? 2 : 1;
   let done = job.rowsDone;
   let failed = job.rowsFailed;
   let rows = 0;
   let handled = 0;
   let products = 0;
   let errors: RowError[] = [];
-  let batchStartRow = resumeAfter + 2;
+  let batchStartRow = resumeAfter + firstRow;
   const seenSkus = new Set<string>();
   const seenRefs = new Set<string>();
   const lookups = {
     categories: new Map<string, string | null>(),
     brands: new Map<string, string | null>(),
     attributes: new Map<string, Map<string, string>>(),
-  };
+    location: undefined,
+  } as Lookups;
 
   const checkpoint = async (final: { status: "succeeded" | "failed"; error?: string } | { release: true } | undefined) => {
-    // rows are numbered as in a spreadsheet: the header is row 1, so the n-th data row is row n + 1
-    const nextRow = done + failed + 2;
+    const nextRow = done + failed + firstRow;
     await writeReport(deps.files, job.id, batchStartRow, nextRow, errors);
     errors = [];
     batchStartRow = nextRow;
@@ -272,6 +319,32 @@ export async function runNextImport(deps: Deps, options: RunOptions = {}): Promi
     if (options.maxProducts !== undefined && products >= options.maxProducts) throw new Halt("budget");
     if (products % CHECKPOINT_PRODUCTS === 0) await checkpoint(undefined);
   };
+
+  if (job.format !== "csv") {
+    try {
+      for await (const { index, value } of jsonObjects(deps.files, job.id, job.format)) {
+        rows = index;
+        if (index <= resumeAfter) continue;
+        const result = await importObject(ctx, actor, index, value, lookups);
+        done += result.done ? 1 : 0;
+        failed += result.done ? 0 : 1;
+        errors.push(...result.errors);
+        handled++;
+        products++;
+        if (options.maxProducts !== undefined && products >= options.maxProducts) throw new Halt("budget");
+        if (products % CHECKPOINT_PRODUCTS === 0) await checkpoint(undefined);
+      }
+      await checkpoint({ status: "succeeded" });
+    } catch (error) {
+      if (error instanceof Halt) {
+        if (error.message === "budget") await checkpoint({ release: true });
+        return handled;
+      }
+      if (!(error instanceof BrokenFile)) throw error;
+      await checkpoint({ status: "failed", error: error.message });
+    }
+    return handled;
+  }
 
   const parser = Readable.from(sourcePieces(deps.files, job.id)).pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true }));
   try {
@@ -334,6 +407,8 @@ interface Lookups {
   categories: Map<string, string | null>;
   brands: Map<string, string | null>;
   attributes: Map<string, Map<string, string>>;
+  /** the seller's first stock location; undefined until looked up, null when there is none */
+  location: string | null | undefined;
 }
 
 async function lookup(ctx: Ctx, cache: Map<string, string | null>, slug: string, find: typeof repo.categoryIdsBySlug): Promise<string | null> {
@@ -402,62 +477,166 @@ async function importGroup(ctx: Ctx, actor: Actor, rows: ParsedRow[], lookups: L
   const productProblems = schemaErrors(CreateProductBody, product);
   if (productProblems[0]) return failAll(columnOf(productProblems[0].path), productProblems[0].message);
 
-  const existing = await repo.variantsBySku(
-    ctx.database.db,
-    actor.userId,
-    live.map((r) => r.sku),
-  );
-  if (!existing.length) {
-    // a refused variant names its index: drop that row and create the rest (the product service is all-or-nothing)
-    for (let attempt = 0; attempt < 3 && live.length; attempt++) {
-      try {
-        await createProduct(ctx, actor, { ...product, variants: live.map((r) => r.variant) });
-        return { done: live.length, errors };
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        const problems = error.errors?.length ? error.errors : [{ path: "/", message: error.message }];
-        const bad = new Set<number>();
-        for (const p of problems) {
-          const index = /^\/variants\/(\d+)/.exec(p.path)?.[1];
-          if (index === undefined) return failAll(columnOf(p.path), p.message);
-          const row = live[Number(index)];
-          if (row) {
-            fail(row, columnOf(p.path), p.message);
-            bad.add(Number(index));
-          }
-        }
-        live = live.filter((_, i) => !bad.has(i));
-      }
-    }
-    return live.length ? failAll("/", "could not be imported") : { done: 0, errors };
+  const stocked = live.filter((r) => r.stock !== undefined);
+  const locationId = stocked.length ? await firstLocation(ctx, actor, lookups) : null;
+  if (stocked.length && !locationId) {
+    for (const row of stocked) fail(row, "stock", "create a stock location first: stock is set at your first stock location");
+    live = live.filter((r) => r.stock === undefined);
   }
-
-  // SKUs this seller already has: update that product and its variants, add the rest to it
-  const productId = existing[0]?.productId ?? "";
-  const bySku = new Map(existing.map((v) => [v.sku, v]));
-  const elsewhere = live.filter((r) => bySku.has(r.sku) && bySku.get(r.sku)?.productId !== productId);
-  for (const row of elsewhere) fail(row, "sku", "belongs to another of your products than this product_ref's other SKUs");
-  live = live.filter((r) => !elsewhere.includes(r));
-  try {
-    const view = await getProduct(ctx, actor, productId);
-    await updateProduct(ctx, actor, productId, product, view.version);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    const p = error.errors?.[0] ?? { path: "/", message: error.message };
-    return failAll(columnOf(p.path), p.message);
-  }
-  let done = 0;
-  for (const row of live) {
+  // a refused variant names its index: drop that row and write the rest (the products service is all-or-nothing)
+  for (let attempt = 0; attempt < 3 && live.length; attempt++) {
     try {
-      const known = bySku.get(row.sku);
-      const { sku: _sku, ...changes } = row.variant;
-      if (known) await updateVariant(ctx, actor, productId, known.id, { compareAtMinor: null, weightGrams: null, barcode: null, ...changes }, undefined);
-      else await createVariant(ctx, actor, productId, row.variant);
-      done++;
+      const { product: view, created } = await upsertProductBySku(ctx, actor, { ...product, variants: live.map((r) => r.variant) });
+      let done = live.length;
+      for (const row of live) {
+        if (row.stock === undefined || !locationId) continue;
+        const variantId = view.variants.find((v) => v.sku === row.sku)?.id;
+        const problem = variantId && (await setStock(ctx, actor, variantId, locationId, row.stock, !created));
+        if (!variantId || problem) {
+          fail(row, "stock", `the variant was saved but its stock was not set: ${problem || "variant not found"}`);
+          done--;
+        }
+      }
+      return { done, errors };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      for (const p of error.errors?.length ? error.errors : [{ path: "/", message: error.message }]) fail(row, columnOf(p.path) || "/", p.message);
+      const problems = error.errors?.length ? error.errors : [{ path: "/", message: error.message }];
+      const bad = new Set<number>();
+      for (const p of problems) {
+        const index = /^\/variants\/(\d+)/.exec(p.path)?.[1];
+        if (index === undefined) return failAll(columnOf(p.path) || "/", p.message);
+        const row = live[Number(index)];
+        if (row) {
+          fail(row, columnOf(p.path), p.message);
+          bad.add(Number(index));
+        }
+      }
+      live = live.filter((_, i) => !bad.has(i));
     }
   }
-  return { done, errors };
+  return live.length ? failAll("/", "could not be imported") : { done: 0, errors };
 }
+
+/** The seller's first stock location (the one an import's stock column fills), looked up once per run. */
+async function firstLocation(ctx: Ctx, actor: Actor, lookups: Lookups): Promise<string | null> {
+  if (lookups.location === undefined) lookups.location = (await listLocations(ctx, actor, { limit: "1" })).items[0]?.id ?? null;
+  return lookups.location;
+}
+
+/**
+ * Sets on-hand through the inventory service (its own transaction, right after the product's: its API
+ * takes no transaction). A variant that had stock keeps its low-stock threshold. Returns why it failed.
+ */
+async function setStock(ctx: Ctx, actor: Actor, variantId: string, locationId: string, onHand: number, existed: boolean): Promise<string | undefined> {
+  try {
+    const current = existed ? (await getVariantStock(ctx, actor, variantId)).levels.find((l) => l.locationId === locationId) : undefined;
+    await setVariantStock(ctx, actor, variantId, { levels: [{ locationId, onHand, lowStockThreshold: current?.lowStockThreshold ?? 0 }], note: "import" });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return error.errors?.[0]?.message ?? error.message;
+  }
+}
+
+// ---- JSON and NDJSON ----
+
+/** A file the job cannot read on (malformed JSON array): the import fails with this message. */
+class BrokenFile extends Error {}
+
+/** Longest NDJSON line the job buffers: far above any real product, and a bound on memory. */
+const MAX_NDJSON_LINE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The upload's product objects with their 1-based index. A JSON array (≤ 10 MiB, checked at upload) is
+ * parsed whole; NDJSON is decoded piece by piece and split into lines, one line in memory at a time.
+ * A line that is not JSON comes out as an Error value (reported for that object; the rest go on).
+ */
+async function* jsonObjects(files: FileStore, id: string, format: string): AsyncGenerator<{ index: number; value: unknown }> {
+  const decoder = new TextDecoder();
+  if (format === "json") {
+    let text = "";
+    for await (const piece of sourcePieces(files, id)) text += decoder.decode(piece, { stream: true });
+    text += decoder.decode();
+    let array: unknown;
+    try {
+      array = JSON.parse(text.replace(/^\uFEFF/, ""));
+    } catch (error) {
+      throw new BrokenFile(`The JSON is malformed: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(array)) throw new BrokenFile("The JSON must be an array of product objects");
+    for (const [i, value] of array.entries()) yield { index: i + 1, value };
+    return;
+  }
+  let index = 0;
+  let carry = "";
+  const lineOut = (line: string) => {
+    index++;
+    try {
+      return { index, value: JSON.parse(line) as unknown };
+    } catch (error) {
+      return { index, value: new Error(`is not valid JSON: ${(error as Error).message}`) };
+    }
+  };
+  for await (const piece of sourcePieces(files, id)) {
+    carry += decoder.decode(piece, { stream: true });
+    const lines = carry.split("\n");
+    carry = lines.pop() ?? "";
+    if (carry.length > MAX_NDJSON_LINE_BYTES) throw new BrokenFile(`Line ${index + lines.length + 1} is longer than ${MAX_NDJSON_LINE_BYTES} bytes`);
+    for (const line of lines) if (line.trim()) yield lineOut(line.replace(/^\uFEFF/, ""));
+  }
+  carry += decoder.decode();
+  if (carry.trim()) yield lineOut(carry);
+}
+
+/** One product object: checked as the create-product body (plus `stock` per variant), then written whole or not at all. */
+async function importObject(ctx: Ctx, actor: Actor, row: number, value: unknown, lookups: Lookups): Promise<{ done: boolean; errors: RowError[] }> {
+  const variants = isObject(value) && Array.isArray(value.variants) ? (value.variants as unknown[]) : [];
+  const skuAt = (path: string) => {
+    const i = /^\/variants\/(\d+)/.exec(path)?.[1];
+    const v = i === undefined ? undefined : variants[Number(i)];
+    return isObject(v) && typeof v.sku === "string" ? v.sku : "";
+  };
+  const failed = (problems: FieldError[]) => ({
+    done: false,
+    errors: problems.map((p) => ({ row, sku: skuAt(p.path), field: p.path || "/", message: p.message })),
+  });
+  if (value instanceof Error) return failed([{ path: "/", message: value.message }]);
+  if (!isObject(value)) return failed([{ path: "/", message: "must be a product object" }]);
+
+  const stocks: (number | undefined)[] = [];
+  const problems: FieldError[] = [];
+  const bodyVariants = variants.map((v, i) => {
+    if (!isObject(v) || !("stock" in v)) return v;
+    const { stock, ...rest } = v;
+    if (typeof stock !== "number" || !Number.isSafeInteger(stock) || stock < 0 || stock > MAX_STOCK_QUANTITY)
+      problems.push({ path: `/variants/${i}/stock`, message: `must be a whole number from 0 to ${MAX_STOCK_QUANTITY}` });
+    else stocks[i] = stock;
+    return rest;
+  });
+  const body = { ...value, ...(Array.isArray(value.variants) ? { variants: bodyVariants } : {}) };
+  problems.push(...schemaErrors(CreateProductBody, body));
+  if (problems.length) return failed(problems);
+  const product = body as CreateProductBody;
+
+  const locationId = stocks.some((s) => s !== undefined) ? await firstLocation(ctx, actor, lookups) : null;
+  if (stocks.some((s) => s !== undefined) && !locationId)
+    return failed([{ path: "/variants", message: "create a stock location first: stock is set at your first stock location" }]);
+  let written: Awaited<ReturnType<typeof upsertProductBySku>>;
+  try {
+    written = await upsertProductBySku(ctx, actor, product);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return failed(error.errors?.length ? error.errors : [{ path: "/", message: error.message }]);
+  }
+  const stockProblems: FieldError[] = [];
+  for (const [i, stock] of stocks.entries()) {
+    if (stock === undefined || !locationId) continue;
+    const sku = product.variants?.[i]?.sku.trim();
+    const variantId = written.product.variants.find((v) => v.sku === sku)?.id;
+    const problem = variantId ? await setStock(ctx, actor, variantId, locationId, stock, !written.created) : "variant not found";
+    if (problem) stockProblems.push({ path: `/variants/${i}/stock`, message: `the product was saved but this stock was not set: ${problem}` });
+  }
+  return stockProblems.length ? failed(stockProblems) : { done: true, errors: [] };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -190,3 +190,12 @@ export async function deleteVariant(tx: Queryable, variantId: string): Promise<v
   await tx.delete(stockLevel).where(eq(stockLevel.variantId, variantId));
   await tx.delete(variant).where(eq(variant.id, variantId));
 }
+
+/** The seller's variants with these SKUs: which product each belongs to, so a re-import updates it. */
+export async function variantsBySku(db: Queryable, sellerId: string, skus: string[]) {
+  if (!skus.length) return [];
+  return db
+    .select({ id: variant.id, sku: variant.sku, productId: variant.productId, version: variant.version })
+    .from(variant)
+    .where(and(eq(variant.sellerId, sellerId), inArray(variant.sku, skus)));
+}

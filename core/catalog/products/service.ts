@@ -28,6 +28,7 @@ import type { Actor, Ctx } from "../../platform/deps.ts";
 import { effectiveAttributes } from "../categories/service.ts";
 import { eventFor } from "../events.ts";
 import { imageFilesOfProduct } from "../images/service.ts";
+// the SKU → product look-up lives with imports (its only other user); products/repo.ts is another helper's file today
 import { renderDescription } from "./markdown.ts";
 import * as repo from "./repo.ts";
 
@@ -833,4 +834,180 @@ export async function deleteVariant(ctx: Ctx, actor: Actor, productId: string, v
     await outboxInsert(tx, eventFor(ctx, productUpdated, { ...productRef(after), changed: variantChanges(before, after) }, now));
   });
   ctx.eventsWritten();
+}
+
+// ---- upsert by SKU (bulk imports) ----
+
+export interface UpsertResult {
+  product: ProductView;
+  created: boolean;
+}
+
+/**
+ * The whole product as an upload describes it: created with its variants when none of its SKUs is
+ * the seller's yet, else the product those SKUs belong to is updated (fields, attribute set) and each
+ * variant is updated by SKU or added, all in ONE transaction with its events, so a failure midway
+ * leaves the product exactly as it was. SKUs that belong to two different products are refused
+ * (409 naming each stray `/variants/<i>/sku`).
+ */
+export async function upsertProductBySku(ctx: Ctx, actor: Actor, input: CreateProductBody): Promise<UpsertResult> {
+  const { db } = ctx.database;
+  const sellerId = actor.userId;
+  const inputs = input.variants ?? [];
+  const known = await repo.variantsBySku(
+    db,
+    sellerId,
+    inputs.map((v) => v.sku.trim()),
+  );
+  if (!known.length) return { product: await createProduct(ctx, actor, input), created: true };
+
+  const productId = known[0]?.productId ?? "";
+  const strays = inputs
+    .map((v, i) => ({ sku: v.sku.trim(), path: `/variants/${i}/sku` }))
+    .filter((s) => known.some((k) => k.sku === s.sku && k.productId !== productId));
+  if (strays.length) {
+    throw new AppError(
+      "CONFLICT",
+      "These SKUs belong to different products of yours",
+      strays.map((s) => ({ path: s.path, message: "belongs to another of your products than this product's other SKUs" })),
+    );
+  }
+  const current = await ownedProduct(ctx, actor, productId);
+  const errors: FieldError[] = [];
+  const definitions = await categoryDefinitions(ctx.database, input.categoryId, errors);
+  if (input.brandId && input.brandId !== current.brandId && !(await repo.brandExists(db, input.brandId))) {
+    errors.push({ path: "/brandId", message: "is not a brand" });
+  }
+  if (!definitions) throw new ValidationError(errors);
+  const attributes = attributeValues(definitions, input.attributes ?? {}, errors);
+  const drafts = inputs.map((variant, i) => variantDraft(definitions, variant, `/variants/${i}`, errors));
+  if (errors.length) throw new ValidationError(errors);
+  assertDistinctVariants(drafts);
+  if (input.currency !== current.currency) {
+    throw conflict(
+      "The currency can only change while the product has no variants (their prices are in it)",
+      "/currency",
+      "cannot change while the product has variants",
+    );
+  }
+
+  const now = ctx.clock();
+  let result: { view: ProductView; wrote: boolean };
+  try {
+    result = await ctx.database.transaction(async (tx) => {
+      const before = await productIn(tx, productId);
+      if (before.sellerId !== sellerId) throw notFound();
+      const stored = await repo.variantsOf(tx, productId);
+      const bySku = new Map(stored.map((v) => [v.sku, v]));
+      const added = drafts.filter((d) => !bySku.has(d.sku));
+      if (stored.length + added.length > MAX_VARIANTS_PER_PRODUCT) {
+        throw conflict(`A product has at most ${MAX_VARIANTS_PER_PRODUCT} variants`, "/variants", `at most ${MAX_VARIANTS_PER_PRODUCT} variants`);
+      }
+      const taken = await repo.skusTaken(
+        tx,
+        sellerId,
+        added.map((d) => d.sku),
+      );
+      const clash = added.find((d) => taken.has(d.sku));
+      if (clash) throw skuConflict(clash.sku, `${clash.path}/sku`);
+      // the variants this upload leaves alone must fit the (maybe new) category and stay distinct from the uploaded ones
+      const uploaded = new Set(drafts.map((d) => d.sku));
+      const combinations = new Set(drafts.map((d) => d.combination));
+      for (const other of stored.filter((v) => !uploaded.has(v.sku))) {
+        const problems: FieldError[] = [];
+        if (input.categoryId !== before.categoryId) variantOptions(definitions, other.options, "", problems);
+        if (problems[0])
+          throw conflict(`The category does not fit variant ${JSON.stringify(other.sku)}'s options`, "/categoryId", "does not fit the variants' options");
+        const clashing = drafts.find((d) => d.combination === combinationOf(other.options));
+        if (clashing) throw optionsConflict(`${clashing.path}/options`);
+        combinations.add(combinationOf(other.options));
+      }
+
+      // the product's own fields, as updateProduct changes them
+      const changed: string[] = [];
+      const changes: repo.ProductChanges = {};
+      const proposed = { title: input.title.trim(), description: input.description ?? "", brandId: input.brandId ?? null, categoryId: input.categoryId };
+      for (const field of ["title", "description", "brandId", "categoryId"] as const) {
+        if (proposed[field] === before[field]) continue;
+        Object.assign(changes, { [field]: proposed[field] });
+        changed.push(field);
+      }
+      const storedAttributes = (await repo.attributesOf(tx, productId))
+        .map(({ key, valueText, valueNumber }) => ({ key, valueText, valueNumber }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+      const sameAttributes = JSON.stringify(attributes) === JSON.stringify(storedAttributes);
+      if (!sameAttributes) changed.push("attributes");
+      if (changed.length && !(await repo.updateProduct(tx, productId, changes, now))) throw notFound();
+      if (!sameAttributes)
+        await repo.replaceAttributes(
+          tx,
+          productId,
+          attributes.map((a) => ({ ...a, productId })),
+        );
+
+      // each variant, as updateVariant / createVariant write it; the upload's fields replace the stored ones
+      let variantsWritten = false;
+      let position = stored.length;
+      for (const draft of drafts) {
+        const existing = bySku.get(draft.sku);
+        if (!existing) {
+          const row = await repo.insertVariant(tx, {
+            ...draft.fields,
+            id: ctx.ids("variant"),
+            productId,
+            sellerId,
+            sku: draft.sku,
+            options: draft.options,
+            currency: before.currency,
+            position: draft.fields.position ?? position++,
+            createdAt: now,
+            updatedAt: now,
+          });
+          if (!row) throw notFound();
+          variantsWritten = true;
+          continue;
+        }
+        const variantChangesOf: repo.VariantChanges = {};
+        if (draft.combination !== combinationOf(existing.options)) variantChangesOf.options = draft.options;
+        for (const field of ["priceMinor", "compareAtMinor", "weightGrams", "lengthMm", "widthMm", "heightMm", "barcode", "position"] as const) {
+          const value = draft.fields[field];
+          if (value !== undefined && value !== existing[field]) Object.assign(variantChangesOf, { [field]: value });
+        }
+        if (!Object.keys(variantChangesOf).length) continue;
+        const updated = await repo.updateVariant(tx, existing.id, variantChangesOf, now);
+        if (!updated) throw variantNotFound();
+        variantsWritten = true;
+        if (variantChangesOf.priceMinor !== undefined) {
+          await outboxInsert(
+            tx,
+            eventFor(
+              ctx,
+              variantPriceChanged,
+              { productId, variantId: existing.id, currency: updated.currency, oldPriceMinor: existing.priceMinor, newPriceMinor: updated.priceMinor },
+              now,
+            ),
+          );
+        }
+      }
+      let after = changed.length ? await productIn(tx, productId) : before;
+      if (variantsWritten) {
+        const refreshed = await repo.refreshFromVariants(tx, productId, now);
+        if (!refreshed) throw notFound();
+        changed.push(...variantChanges(before, refreshed));
+        after = refreshed;
+      }
+      if (!changed.length) return { view: await loadView(tx, before, definitions), wrote: false };
+      await outboxInsert(tx, eventFor(ctx, productUpdated, { ...productRef(after), changed }, now));
+      return { view: await loadView(tx, after, definitions), wrote: true };
+    });
+  } catch (error) {
+    throw await explainWriteError(
+      error,
+      db,
+      sellerId,
+      drafts.map((d) => ({ sku: d.sku, path: `${d.path}/sku` })),
+    );
+  }
+  if (result.wrote) ctx.eventsWritten();
+  return { product: result.view, created: false };
 }

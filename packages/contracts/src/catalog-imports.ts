@@ -2,13 +2,16 @@ import { type Static, Type } from "@sinclair/typebox";
 import { idPattern } from "./ids.ts";
 import { Page, PageQuery } from "./pagination.ts";
 
-/** The largest file one import takes (CSV). */
+/** The largest file one import takes (CSV or NDJSON). */
 export const CATALOG_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
-export const CATALOG_IMPORT_MEDIA_TYPES = ["text/csv"] as const;
+/** A JSON array is parsed whole, so it is held to less; larger uploads go as NDJSON, read line by line. */
+export const CATALOG_IMPORT_JSON_MAX_BYTES = 10 * 1024 * 1024;
+export const CATALOG_IMPORT_MEDIA_TYPES = ["text/csv", "application/json", "application/x-ndjson"] as const;
+export type CatalogImportFormat = "csv" | "json" | "ndjson";
 
 /** The CSV columns, in any order; option.<key> and attr.<key> may repeat for each key. */
 export const CATALOG_IMPORT_REQUIRED_COLUMNS = ["sku", "product_ref", "title", "category", "currency", "price_minor"] as const;
-export const CATALOG_IMPORT_OPTIONAL_COLUMNS = ["description", "brand", "compare_at_minor", "weight_grams", "barcode"] as const;
+export const CATALOG_IMPORT_OPTIONAL_COLUMNS = ["description", "brand", "compare_at_minor", "weight_grams", "barcode", "stock"] as const;
 
 const IMPORT_ID_EXAMPLE = "imp_01JDQ7Y3V5K8M2N4P6R8T0W2Y4";
 const ImportId = Type.String({ pattern: idPattern("import"), examples: [IMPORT_ID_EXAMPLE] });
@@ -44,7 +47,7 @@ const IMPORT_EXAMPLE = {
 export const CatalogImportView = Type.Object(
   {
     id: ImportId,
-    format: Type.String({ description: "csv" }),
+    format: Type.String({ description: "csv, json or ndjson" }),
     status: CatalogImportStatus,
     rowsTotal: Type.Integer({ description: "rows read so far (all of them once finished)" }),
     rowsDone: Type.Integer(),

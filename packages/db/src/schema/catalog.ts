@@ -267,6 +267,8 @@ export const catalogImport = sqliteTable(
     error: text("error"),
     /** a worker holds the job until then; a crashed worker's lease runs out and another resumes */
     leaseUntil: integer("lease_until"),
+    /** how many times a worker has taken the job: one that keeps failing is given up on, not retried forever */
+    attempts: integer("attempts").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     finishedAt: integer("finished_at"),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE `catalog_import` ADD `attempts` integer DEFAULT 0 NOT NULL;
