@@ -10,7 +10,6 @@ import {
   CreateAddressBody,
   DeleteAccountBody,
   MAX_ADDRESSES_PER_USER,
-  Problem,
   UpdateAddressBody,
   UpdateProfileBody,
   UserIdParams,
@@ -18,7 +17,7 @@ import {
 } from "@bazaar/contracts";
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problems } from "../../http/problems.ts";
+import { problemDoc, problems } from "../../http/problems.ts";
 import { readBodyCapped } from "../../http/read-body.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
@@ -43,9 +42,6 @@ const CACHE_CURRENT = "public, max-age=300";
 
 const BINARY = { type: "string" as const, format: "binary" };
 const IMAGE_CONTENT = Object.fromEntries(AVATAR_MEDIA_TYPES.map((type) => [type, { schema: BINARY }]));
-// the schema is plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
-const PROBLEM_SCHEMA = Problem as unknown as { type: "object" };
-const problemDoc = (description: string) => ({ description, content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } });
 
 export function profileRoutes(deps: Deps, services: { throttle: Throttle; hasher: PasswordHasher }) {
   const profile = createProfileService({ files: deps.files, ...services });

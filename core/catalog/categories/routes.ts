@@ -17,7 +17,6 @@ import {
   CreateCategoryBody,
   MAX_CATEGORY_DEPTH,
   MoveCategoryBody,
-  Problem,
   UpdateAttributeBody,
   UpdateBrandBody,
   UpdateCategoryBody,
@@ -25,7 +24,7 @@ import {
 import type { TSchema } from "@sinclair/typebox";
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problems } from "../../http/problems.ts";
+import { problemDoc, problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
 import * as categories from "./service.ts";
@@ -53,9 +52,7 @@ function cachedResponses(description: string, schema: TSchema, failures: Record<
   return {
     200: { description, headers: CACHED_HEADERS, content: { "application/json": { schema: asDoc(schema) } } },
     304: { description: "If-None-Match matched: the cached copy is current", headers: CACHED_HEADERS },
-    ...Object.fromEntries(
-      Object.entries(failures).map(([status, why]) => [status, { description: why, content: { "application/problem+json": { schema: asDoc(Problem) } } }]),
-    ),
+    ...Object.fromEntries(Object.entries(failures).map(([status, why]) => [status, problemDoc(why)])),
   };
 }
 

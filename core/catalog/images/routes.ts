@@ -6,7 +6,6 @@ import {
   PRODUCT_IMAGE_MAX_PIXELS,
   PRODUCT_IMAGE_MAX_SIDE,
   PRODUCT_IMAGE_MEDIA_TYPES,
-  Problem,
   ProductImageList,
   ProductImageListQuery,
   ProductImageParams,
@@ -20,7 +19,7 @@ import {
 } from "@bazaar/contracts";
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problems } from "../../http/problems.ts";
+import { problemDoc, problems } from "../../http/problems.ts";
 import { readBodyCapped } from "../../http/read-body.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
@@ -47,9 +46,6 @@ const PRIVATE_CACHE = "private, no-cache";
 const BINARY = { type: "string" as const, format: "binary" };
 /** What is uploaded and what is served: originals keep their type, medium and thumb are WebP. */
 const IMAGE_CONTENT = Object.fromEntries(PRODUCT_IMAGE_MEDIA_TYPES.map((type) => [type, { schema: BINARY }]));
-// the schema is plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
-const PROBLEM_SCHEMA = Problem as unknown as { type: "object" };
-const problemDoc = (description: string) => ({ description, content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } });
 
 const MIB = 1024 * 1024;
 

@@ -8,11 +8,10 @@ import {
   CatalogImportPage,
   CatalogImportParams,
   CatalogImportView,
-  Problem,
 } from "@bazaar/contracts";
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problems } from "../../http/problems.ts";
+import { problemDoc, problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { getImport, importReport, listImports, uploadImport } from "./service.ts";
@@ -29,8 +28,6 @@ const PRODUCT_OBJECT_EXAMPLE = {
   attributes: { material: "cotton" },
   variants: [{ sku: "TEE-M", options: { size: "M" }, priceMinor: 1999, stock: 12 }],
 };
-// the schema is plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
-const PROBLEM_SCHEMA = Problem as unknown as { type: "object" };
 
 /** Bulk product uploads under /v1/seller/imports: the file is queued and imported by a background job. */
 export function importsRoutes(deps: Deps) {
@@ -104,10 +101,10 @@ export function importsRoutes(deps: Deps) {
                   description: "the report",
                   content: { "text/csv": { schema: { type: "string", example: "row,sku,field,message\n7,TEE-XL,price_minor,must be at least 0\n" } } },
                 },
-                401: { description: "no valid access token", content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } },
-                403: { description: "not a seller", content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } },
-                404: { description: "not your import, or no report yet", content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } },
-                422: { description: "the id is malformed", content: { "application/problem+json": { schema: PROBLEM_SCHEMA } } },
+                401: problemDoc("no valid access token"),
+                403: problemDoc("not a seller"),
+                404: problemDoc("not your import, or no report yet"),
+                422: problemDoc("the id is malformed"),
               },
             },
           },
