@@ -1,10 +1,15 @@
 /** A small Prometheus registry: counters, gauges read at scrape time, and one latency histogram. */
 type Labels = Record<string, string>;
 
-const key = (labels: Labels) =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`)
-    .join(",");
+const NEEDS_ESCAPING = /[\\"\n]/;
+const escapeLabel = (v: string) => (NEEDS_ESCAPING.test(v) ? v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n") : v);
+
+/** Runs for every request (twice): label values rarely need escaping, so most take no replace at all. */
+const key = (labels: Labels) => {
+  let k = "";
+  for (const name in labels) k += `${k ? "," : ""}${name}="${escapeLabel(labels[name] ?? "")}"`;
+  return k;
+};
 
 class Counter {
   readonly values = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "@bazaar/contracts";
 import type { Ctx, Deps } from "../platform/deps.ts";
 import { type ClientInfo, clientInfo, edgeProofFor } from "./client-info.ts";
+import type { Logger } from "./logger.ts";
 import { plugin } from "./plugin.ts";
 
 export { REQUEST_ID_HEADER } from "@bazaar/contracts";
@@ -34,12 +35,17 @@ export function requestContext(deps: Deps) {
     .derive({ as: "global" }, ({ request, server }): { ctx: Ctx } => {
       const requestId = requestIdOf(request) ?? deps.ids("request");
       let client: ClientInfo | undefined;
+      let log: Logger | undefined;
       return {
         ctx: {
           database: deps.database,
           clock: deps.clock,
           ids: deps.ids,
-          log: deps.log.child({ requestId }),
+          // built on first use, like client: most requests log nothing beyond the access line
+          get log() {
+            log ??= deps.log.child({ requestId });
+            return log;
+          },
           requestId,
           eventsWritten,
           // computed on first use: asking the socket for the peer address is not free, and most routes never need it
