@@ -21,6 +21,8 @@ export interface Target {
 export interface RequestParts {
   headers: Record<string, string>;
   body: string | undefined;
+  /** path and query, when not the target's */
+  path?: string;
 }
 
 /**
@@ -114,7 +116,7 @@ function scripted(perConnection: () => ConnectionScript): (client: autocannon.Cl
       {
         setupRequest: (request) => {
           const next = script.nextRequest({ headers: { ...(request.headers as Record<string, string>) }, body: request.body?.toString() });
-          return { ...request, headers: next.headers, body: next.body ?? "" };
+          return { ...request, headers: next.headers, body: next.body ?? "", ...(next.path === undefined ? {} : { path: next.path }) };
         },
         onResponse: (status, body) => script.onResponse?.(status, body),
       },

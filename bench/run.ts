@@ -85,10 +85,10 @@ function targetOf(name: string, load: Load, system: BenchSystem): Target {
 /** One request first, so a scenario that is wrong (not slow) says why instead of printing a table of non-2xx. */
 async function probe(name: string, target: Target): Promise<void> {
   const script = target.perConnection?.();
-  const { headers, body } = script ? script.nextRequest({ headers: target.headers, body: target.body }) : target;
+  const { headers, body, path } = script ? script.nextRequest({ headers: target.headers, body: target.body }) : { ...target, path: undefined };
   const init: RequestInit = { method: target.method, headers };
   if (body !== undefined) init.body = body;
-  const response = await fetch(target.url, init);
+  const response = await fetch(path === undefined ? target.url : new URL(path, target.url), init);
   const text = await response.text();
   script?.onResponse?.(response.status, text);
   if (!response.ok) console.warn(`bench: ${name}: the probe got ${response.status}: ${text.slice(0, 500)}`);

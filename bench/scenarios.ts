@@ -124,19 +124,33 @@ function randomAddress(): string {
 /** Products in the demo catalogue the bench seeds (scripts/lib/catalog-seed): about 4,500 of them active, in ~100 categories. */
 export const BENCH_CATALOG_PRODUCTS = 5_000;
 
-/**
- * The demo catalogue is deterministic (its product n is the same on every run), so the product page the bench reads
- * is known before anything is seeded: the first active product.
- */
-function benchProductId(): string {
+/** How many product pages the core's detail scenario cycles through: a long tail, not one page read over and over. */
+const BENCH_PRODUCT_PAGES = 1_000;
+
+/** The demo catalogue is deterministic (its product n is the same on every run), so its active products are known before anything is seeded. */
+function activeBenchProductIds(count: number): string[] {
   const skeleton = planSkeleton();
-  for (let index = 0; index < 100; index++) {
+  const ids: string[] = [];
+  for (let index = 0; index < BENCH_CATALOG_PRODUCTS && ids.length < count; index++) {
     const { product } = generateProduct(skeleton, index);
-    if (product.status === "active") return product.id;
+    if (product.status === "active") ids.push(product.id);
   }
-  throw new Error("the demo catalogue has no active product among its first 100");
+  if (ids.length < count) throw new Error(`the demo catalogue has only ${ids.length} active products, not ${count}`);
+  return ids;
 }
-const BENCH_PRODUCT_PATH = `/v1/products/${benchProductId()}`;
+const BENCH_PRODUCT_PATHS = activeBenchProductIds(BENCH_PRODUCT_PAGES).map((id) => `/v1/products/${id}`);
+/** The page the edge scenario reads: one URL, so after the warm-up every request is a cache hit. */
+const BENCH_PRODUCT_PATH = BENCH_PRODUCT_PATHS[0] as string;
+
+/** Each connection walks `paths` in turn from its own, random, starting point. */
+function cycling(paths: string[]): Pick<Load, "perConnection"> {
+  return {
+    perConnection: () => () => {
+      let next = Math.floor(Math.random() * paths.length);
+      return { nextRequest: (defaults: RequestParts) => ({ ...defaults, path: paths[next++ % paths.length] }) };
+    },
+  };
+}
 /** Two filters: a root category (its subtree: ~12 % of the catalogue) and a price cap; a full first page of 20. */
 const BENCH_LIST_PATH = "/v1/products?category=electronics&price_max=20000";
 
@@ -171,7 +185,13 @@ export const SCENARIOS: Scenario[] = [
   },
   { id: "login-via-edge", name: "POST /v1/auth/login through the edge", ...loggingIn("edge") },
   { id: "refresh-via-edge", name: "POST /v1/auth/refresh through the edge", ...refreshing("edge") },
-  { id: "product-detail", name: "GET /v1/products/{id} (core direct)", via: "core", path: BENCH_PRODUCT_PATH },
+  {
+    id: "product-detail",
+    name: `GET /v1/products/{id} (core direct, ${BENCH_PRODUCT_PAGES.toLocaleString("en")} pages)`,
+    via: "core",
+    path: BENCH_PRODUCT_PATH,
+    ...cycling(BENCH_PRODUCT_PATHS),
+  },
   { id: "product-list-filtered", name: "GET /v1/products?category&price_max (core direct)", via: "core", path: BENCH_LIST_PATH },
   // anonymous GETs: the probe and the warm-up fill the edge's cache, so these measure cache hits
   { id: "product-detail-via-edge", name: "GET /v1/products/{id} through the edge (cache hit)", via: "edge", path: BENCH_PRODUCT_PATH },

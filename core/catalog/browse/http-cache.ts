@@ -8,7 +8,11 @@ export interface CacheableBody {
 }
 
 export function cacheableBody(body: unknown): CacheableBody {
-  const json = JSON.stringify(body);
+  return cacheableJsonText(JSON.stringify(body));
+}
+
+/** The same for a body that is already JSON text. */
+export function cacheableJsonText(json: string): CacheableBody {
   return { json, etag: `"${Bun.hash(json).toString(36)}-${json.length.toString(36)}"` };
 }
 
@@ -36,39 +40,47 @@ export function matchesIfNoneMatch(header: string | null, etag: string): boolean
   return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
-export interface MicroCacheOptions {
-  /** how long a response is reused; far below the s-maxage every shared cache already applies */
-  ttlMs: number;
+export interface EpochCacheOptions {
+  /** the database's catalog epoch, which every change to what public reads show advances (repo.catalogEpoch) */
+  readEpoch: () => Promise<number>;
+  /** how many writes this process has finished (Database.writesFinished): after one, the epoch is read again at once */
+  writesFinished: () => number;
+  /** otherwise the epoch is read again at most this often: how late another process's change may show here */
+  recheckMs: number;
   /** bodies kept at most, in bytes (UTF-16 code units): the oldest go first */
   maxBytes: number;
   clock: () => number;
 }
 
 /**
- * The last second of public responses, kept in this process. A hot product page or list is then built once
- * a second however often it is asked for, instead of once per request: the same page the edge may serve for
- * minutes, so clients see nothing new in it. Not invalidated by events on purpose: an event reaches one
- * process of several, and a short lifetime bounds staleness in all of them alike.
+ * Public responses kept in this process for as long as the catalog has not changed. Never stale after a change
+ * this process made (it reads the epoch again after each of its own writes); at most `recheckMs` late for a
+ * change another process made. One change anywhere in the catalog empties it: correct and simple, at the price
+ * of a busy catalog emptying it often (responses then come from stored pages and SQL, as without it).
  */
-export class MicroCache {
-  readonly #entries = new Map<string, { body: CacheableBody; expiresAt: number }>();
+export class EpochCache {
+  readonly #entries = new Map<string, CacheableBody>();
   readonly #pending = new Map<string, Promise<CacheableBody>>();
   #bytes = 0;
+  /** the epoch the entries belong to; undefined until read */
+  #epoch: number | undefined;
+  #checkedAt = Number.NEGATIVE_INFINITY;
+  #writesSeen = -1;
+  #checking: { writes: number; epoch: Promise<number> } | undefined;
 
-  constructor(private readonly options: MicroCacheOptions) {}
+  constructor(private readonly options: EpochCacheOptions) {}
 
-  /** The cached body for `key`, or `build()`'s, serialised and kept; concurrent misses of one key share one build. */
-  async get(key: string, build: () => Promise<unknown>): Promise<CacheableBody> {
-    const now = this.options.clock();
+  /** The kept body for `key`, or `build()`'s, kept while the epoch it was built under lasts; concurrent misses of one key share one build. */
+  async get(key: string, build: () => Promise<CacheableBody>): Promise<CacheableBody> {
+    const epoch = await this.#currentEpoch();
     const hit = this.#entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.body;
-    if (hit) this.#delete(key);
+    if (hit) return hit;
     let pending = this.#pending.get(key);
     if (!pending) {
       pending = build()
-        .then((value) => {
-          const body = cacheableBody(value);
-          this.#set(key, body, this.options.clock() + this.options.ttlMs);
+        .then((body) => {
+          // a change noticed while building emptied the entries: what was built may predate it
+          if (this.#epoch === epoch) this.#set(key, body);
           return body;
         })
         .finally(() => this.#pending.delete(key));
@@ -81,22 +93,46 @@ export class MicroCache {
     return this.#entries.size;
   }
 
-  #set(key: string, body: CacheableBody, expiresAt: number): void {
-    if (this.#entries.has(key)) this.#delete(key);
+  async #currentEpoch(): Promise<number> {
+    const writes = this.options.writesFinished();
+    const now = this.options.clock();
+    if (this.#epoch !== undefined && writes === this.#writesSeen && now - this.#checkedAt < this.options.recheckMs) return this.#epoch;
+    // one read of the epoch at a time, shared by the requests that need it meanwhile, unless it began before a
+    // write this request knows of had finished: it could miss that write
+    if (!this.#checking || this.#checking.writes < writes) {
+      const check = { writes, epoch: this.options.readEpoch() };
+      const done = () => {
+        if (this.#checking === check) this.#checking = undefined;
+      };
+      check.epoch.then(done, done);
+      this.#checking = check;
+    }
+    const check = this.#checking;
+    const epoch = await check.epoch;
+    this.#writesSeen = Math.max(this.#writesSeen, check.writes);
+    this.#checkedAt = Math.max(this.#checkedAt, now);
+    // epochs only grow: a slower, older read finishing last must not wind the cache back
+    if (this.#epoch === undefined || epoch > this.#epoch) {
+      this.#entries.clear();
+      this.#bytes = 0;
+      this.#epoch = epoch;
+    }
+    return this.#epoch;
+  }
+
+  #set(key: string, body: CacheableBody): void {
     const size = body.json.length + key.length;
     if (size > this.options.maxBytes) return;
-    this.#entries.set(key, { body, expiresAt });
+    const previous = this.#entries.get(key);
+    if (previous) this.#bytes -= previous.json.length + key.length;
+    this.#entries.delete(key);
+    this.#entries.set(key, body);
     this.#bytes += size;
     for (const oldest of this.#entries.keys()) {
       if (this.#bytes <= this.options.maxBytes) break;
-      this.#delete(oldest);
+      const entry = this.#entries.get(oldest);
+      this.#entries.delete(oldest);
+      if (entry) this.#bytes -= entry.json.length + oldest.length;
     }
-  }
-
-  #delete(key: string): void {
-    const entry = this.#entries.get(key);
-    if (!entry) return;
-    this.#entries.delete(key);
-    this.#bytes -= entry.body.json.length + key.length;
   }
 }

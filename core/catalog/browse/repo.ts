@@ -1,10 +1,12 @@
 // The public read side of the catalog: reads products, variants, images, attributes, categories, brands and
-// stock; writes nothing. Every hot statement is prepared once on the read path (bun:sqlite on a local file).
+// stock; writes only `product_page`, its read model of product pages. Every hot statement is prepared once on
+// the read path (bun:sqlite on a local file).
 import type { PublicProductSort } from "@bazaar/contracts";
 import { type Database, type ReadDb, schema } from "@bazaar/db";
 import { and, asc, desc, eq, isNotNull, type SQL, sql } from "drizzle-orm";
 
 const product = schema.product;
+const productPage = schema.productPage;
 const category = schema.category;
 const brand = schema.brand;
 const placeholder = sql.placeholder;
@@ -82,24 +84,15 @@ export interface ListConditions {
   take: number;
 }
 
+/**
+ * A listed product: its summary, already JSON (a PublicProductSummary, kept in `product.list_summary` by the
+ * database, migration 0005), and where it stands in the sort.
+ */
 export interface ListRow {
   id: string;
-  slug: string;
-  title: string;
-  currency: string;
-  minPriceMinor: number | null;
-  maxPriceMinor: number | null;
-  inStock: boolean;
-  ratingAverageX100: number | null;
-  ratingCount: number;
-  publishedAt: number | null;
-  popularity: number;
-  brandSlug: string | null;
-  brandName: string | null;
-  categorySlug: string;
-  categoryName: string;
-  thumbnailImageId: string | null;
-  compareAtMinor: number | null;
+  /** the sort's key (published_at, min price or popularity): what a cursor after this row carries */
+  sortKey: number;
+  summary: string;
 }
 
 /** Each sort is a keyset over (key, id), served by the index `product_list_*_idx` (status, key, id). */
@@ -109,13 +102,6 @@ const SORTS = {
   price_desc: { key: product.minPriceMinor, descending: true },
   popular: { key: product.popularity, descending: true },
 } as const;
-
-/** The sort key a row's cursor carries. */
-export function sortKeyOf(row: ListRow, sort: PublicProductSort): number {
-  if (sort === "newest") return row.publishedAt ?? 0;
-  if (sort === "popular") return row.popularity;
-  return row.minPriceMinor ?? 0;
-}
 
 /** Attribute filters make many statement shapes; only this many of them stay prepared per database. */
 const MAX_PREPARED_ATTRIBUTE_SHAPES = 256;
@@ -216,40 +202,11 @@ export function listStatement(read: ReadDb, conditions: ListConditions) {
   const order = sort.descending ? [desc(sort.key), desc(product.id)] : [asc(sort.key), asc(product.id)];
 
   return read
-    .select({
-      id: product.id,
-      slug: product.slug,
-      title: product.title,
-      currency: product.currency,
-      minPriceMinor: product.minPriceMinor,
-      maxPriceMinor: product.maxPriceMinor,
-      inStock: product.inStock,
-      ratingAverageX100: product.ratingAverageX100,
-      ratingCount: product.ratingCount,
-      publishedAt: product.publishedAt,
-      popularity: product.popularity,
-      brandSlug: brand.slug,
-      brandName: brand.name,
-      categorySlug: category.slug,
-      categoryName: category.name,
-      thumbnailImageId: firstImageId(product.id),
-      // the "was" price goes with the "from" price: the cheapest variants' compare-at, when above it
-      compareAtMinor: sql<number | null>`(SELECT max(v.compare_at_minor) FROM variant v
-        WHERE v.product_id = ${product.id} AND v.price_minor = ${product.minPriceMinor} AND v.compare_at_minor > v.price_minor)`,
-    })
+    .select({ id: product.id, sortKey: sql<number>`${sort.key}`, summary: sql<string>`${product.listSummary}` })
     .from(product)
-    .innerJoin(category, eq(category.id, product.categoryId))
-    .leftJoin(brand, eq(brand.id, product.brandId))
     .where(and(...where))
     .orderBy(...order)
     .limit(placeholder("take"));
-}
-
-/** The gallery's first image: the product's own images come before those of single variants. */
-function firstImageId(productId: typeof product.id): SQL<string | null> {
-  return sql<string | null>`coalesce(
-    (SELECT i.id FROM product_image i WHERE i.product_id = ${productId} AND i.variant_id IS NULL ORDER BY i.position, i.id LIMIT 1),
-    (SELECT i.id FROM product_image i WHERE i.product_id = ${productId} ORDER BY i.position, i.id LIMIT 1))`;
 }
 
 // ---- one product ----
@@ -349,4 +306,53 @@ export function detailStatement(read: ReadDb, by: "id" | "slug") {
     .leftJoin(brand, eq(brand.id, product.brandId))
     .where(and(by === "id" ? eq(product.id, placeholder("key")) : eq(product.slug, placeholder("key")), eq(product.status, "active")))
     .limit(1);
+}
+
+// ---- stored pages (product_page) ----
+
+/** A serialised page: its exact body and strong ETag (http-cache's CacheableBody). */
+export interface StoredPage {
+  json: string;
+  etag: string;
+}
+
+/** The stored page of an active product, by id or slug; none when it was never built or a change deleted it. */
+export async function findStoredPage(database: Database, idOrSlug: string, by: "id" | "slug"): Promise<StoredPage | undefined> {
+  const query = database.preparedRead(`browse.storedPageBy:${by}`, (read) =>
+    by === "id"
+      ? read
+          .select({ json: productPage.document, etag: productPage.etag })
+          .from(productPage)
+          .where(eq(productPage.productId, placeholder("key")))
+          .prepare()
+      : read
+          .select({ json: productPage.document, etag: productPage.etag })
+          .from(product)
+          .innerJoin(productPage, eq(productPage.productId, product.id))
+          .where(eq(product.slug, placeholder("key")))
+          .prepare(),
+  );
+  const [row] = await query.execute({ key: idOrSlug });
+  return row;
+}
+
+/** Read before building a page: storing it is allowed only while the epoch still has this value. */
+export async function catalogEpoch(database: Database): Promise<number> {
+  const query = database.preparedRead("browse.catalogEpoch", (read) => read.select({ value: schema.catalogEpoch.value }).from(schema.catalogEpoch).prepare());
+  const [row] = await query.execute();
+  return row?.value ?? 0;
+}
+
+/**
+ * Stores a page built from reads made after the epoch was `epochReadBefore`, unless a change to the catalog
+ * has committed since (its trigger advanced the epoch): then the page may already be stale and is dropped.
+ * Says whether it was stored.
+ */
+export async function storePage(database: Database, productId: string, page: StoredPage, epochReadBefore: number, now: number): Promise<boolean> {
+  const result = await database.write((db) =>
+    db.run(sql`INSERT OR REPLACE INTO ${productPage} (product_id, document, etag, built_at)
+      SELECT ${productId}, ${page.json}, ${page.etag}, ${now}
+      WHERE (SELECT value FROM ${schema.catalogEpoch}) = ${epochReadBefore}`),
+  );
+  return result.rowsAffected > 0;
 }

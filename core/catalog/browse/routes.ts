@@ -3,18 +3,19 @@ import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
-import { cacheableJson, MicroCache, PUBLIC_CACHE_CONTROL } from "./http-cache.ts";
+import { cacheableJson, EpochCache, PUBLIC_CACHE_CONTROL } from "./http-cache.ts";
 import { assertNoParameters, parseProductListQuery } from "./list-query.ts";
-import { getPublicProduct, listPublicProducts } from "./service.ts";
+import { catalogEpoch } from "./repo.ts";
+import { getPublicProductPage, listPublicProducts } from "./service.ts";
 
 const TAGS = ["catalog"];
 
-/** The core reuses a response this long (see MicroCache); shared caches keep it for the s-maxage. */
-export const RESPONSE_REUSE_MS = 1000;
-/** The bodies the core keeps (UTF-16 code units: about 32 MB). */
-const RESPONSE_CACHE_SIZE = 16 * 1024 * 1024;
+/** How late, at most, a change another process made shows in this one's kept responses (its own show at once). */
+export const CATALOG_RECHECK_MS = 100;
+/** The bodies a process keeps (UTF-16 code units: about 32 MB). */
+const KEPT_RESPONSES_SIZE = 16 * 1024 * 1024;
 
-const CACHING = `Public and cacheable: \`Cache-Control: ${PUBLIC_CACHE_CONTROL}\` and a strong \`ETag\` (a hash of the body); send it back in \`If-None-Match\` to get 304 Not Modified without a body. The core itself may answer with a response up to ${RESPONSE_REUSE_MS / 1000} s old.`;
+const CACHING = `Public and cacheable: \`Cache-Control: ${PUBLIC_CACHE_CONTROL}\` and a strong \`ETag\` (a hash of the body); send it back in \`If-None-Match\` to get 304 Not Modified without a body. A change to the catalog shows at once (a core instance other than the one that made it may take up to ${CATALOG_RECHECK_MS} ms).`;
 
 /**
  * The query is read from the URL by the route itself (repeatable `brand`, open-ended `attr.<key>`), so it
@@ -31,7 +32,13 @@ const LIST_PARAMETERS = Object.entries(PublicProductQuery.properties).map(([name
 
 /** The public, anonymous catalog read API: lists with filters and product pages, both made to be cached at the edge. */
 export function browseRoutes(deps: Deps) {
-  const responses = new MicroCache({ ttlMs: RESPONSE_REUSE_MS, maxBytes: RESPONSE_CACHE_SIZE, clock: deps.clock });
+  const responses = new EpochCache({
+    readEpoch: () => catalogEpoch(deps.database),
+    writesFinished: () => deps.database.writesFinished,
+    recheckMs: CATALOG_RECHECK_MS,
+    maxBytes: KEPT_RESPONSES_SIZE,
+    clock: deps.clock,
+  });
   return plugin("catalog/browse")
     .use(requestContext(deps))
     .get(
@@ -56,7 +63,7 @@ export function browseRoutes(deps: Deps) {
       "/v1/products/:idOrSlug",
       async ({ ctx, params, request }) => {
         assertNoParameters(searchOf(request));
-        return cacheableJson(request, await responses.get(`product ${params.idOrSlug}`, () => getPublicProduct(ctx, params.idOrSlug)));
+        return cacheableJson(request, await responses.get(`product ${params.idOrSlug}`, () => getPublicProductPage(ctx, params.idOrSlug)));
       },
       {
         params: ProductIdOrSlugParams,

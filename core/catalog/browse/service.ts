@@ -6,14 +6,13 @@ import {
   type PublicAttribute,
   type PublicImage,
   type PublicProductDetail,
-  type PublicProductPage,
-  type PublicProductSummary,
   type PublicRating,
   type PublicVariant,
   ValidationError,
 } from "@bazaar/contracts";
 import type { Ctx } from "../../platform/deps.ts";
 import { renderDescription } from "../products/markdown.ts";
+import { type CacheableBody, cacheableBody, cacheableJsonText } from "./http-cache.ts";
 import { type AttributeParameter, cursorAfter, type ProductListQuery, parameterPath } from "./list-query.ts";
 import * as repo from "./repo.ts";
 
@@ -22,10 +21,10 @@ const NUMBER = /^-?\d{1,15}(?:\.\d{1,6})?$/;
 const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 /**
- * GET /v1/products: the active products matching every filter, one keyset page in the chosen order.
+ * GET /v1/products, serialised: the active products matching every filter, one keyset page in the chosen order.
  * Slugs and attribute keys that name nothing are a 422 naming the parameter, not an empty page.
  */
-export async function listPublicProducts(ctx: Pick<Ctx, "database">, query: ProductListQuery): Promise<PublicProductPage> {
+export async function listPublicProducts(ctx: Pick<Ctx, "database">, query: ProductListQuery): Promise<CacheableBody> {
   const { database } = ctx;
   const errors: FieldError[] = [];
   const [categoryPath, brandIds, attributes] = await Promise.all([
@@ -50,15 +49,46 @@ export async function listPublicProducts(ctx: Pick<Ctx, "database">, query: Prod
   });
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
-  return {
-    items: items.map(toSummary),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(cursorAfter(query.sort, repo.sortKeyOf(last, query.sort), last.id)) : null,
-  };
+  const nextCursor = rows.length > query.limit && last ? encodeCursor(cursorAfter(query.sort, last.sortKey, last.id)) : null;
+  // the summaries arrive serialised (PublicProductSummary JSON, see repo): the page is assembled around them
+  return cacheableJsonText(`{"items":[${items.map((row) => row.summary).join(",")}],"nextCursor":${JSON.stringify(nextCursor)}}`);
 }
 
-/** GET /v1/products/{idOrSlug}: an active product's page; anything else (a draft, archived, suspended, unknown) is 404. */
-export async function getPublicProduct(ctx: Pick<Ctx, "database">, idOrSlug: string): Promise<PublicProductDetail> {
-  const row = await repo.findPublicProduct(ctx.database, idOrSlug, isId("product", idOrSlug) ? "id" : "slug");
+/** Pages being built and stored in this process, per database by product: concurrent first views of one page build it once. */
+const pagesInFlight = new WeakMap<Ctx["database"], Map<string, Promise<CacheableBody>>>();
+
+/**
+ * GET /v1/products/{idOrSlug}, serialised: the stored page (`product_page`) when there is one, else built from
+ * the catalog and stored for the next view. Anything but an active product (a draft, archived, suspended,
+ * unknown) is 404.
+ */
+export async function getPublicProductPage(ctx: Pick<Ctx, "database" | "clock">, idOrSlug: string): Promise<CacheableBody> {
+  const by = isId("product", idOrSlug) ? "id" : "slug";
+  const stored = await repo.findStoredPage(ctx.database, idOrSlug, by);
+  if (stored) return stored;
+  const inFlight = pagesInFlight.get(ctx.database) ?? new Map<string, Promise<CacheableBody>>();
+  pagesInFlight.set(ctx.database, inFlight);
+  const key = `${by}:${idOrSlug}`;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = buildAndStorePage(ctx, idOrSlug, by).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+async function buildAndStorePage(ctx: Pick<Ctx, "database" | "clock">, idOrSlug: string, by: "id" | "slug"): Promise<CacheableBody> {
+  // read first: a change committed after this is either seen by the build or moves the epoch, and stops the store
+  const epoch = await repo.catalogEpoch(ctx.database);
+  const detail = await getPublicProduct(ctx, idOrSlug, by);
+  const page = cacheableBody(detail);
+  await repo.storePage(ctx.database, detail.id, page, epoch, ctx.clock());
+  return page;
+}
+
+/** An active product's page, built from the catalog; anything else is 404. */
+export async function getPublicProduct(ctx: Pick<Ctx, "database">, idOrSlug: string, by: "id" | "slug"): Promise<PublicProductDetail> {
+  const row = await repo.findPublicProduct(ctx.database, idOrSlug, by);
   if (!row) throw new NotFoundError("product", idOrSlug.slice(0, 200));
 
   const variants = (JSON.parse(row.variants) as VariantJson[]).map(toVariant);
@@ -68,7 +98,7 @@ export async function getPublicProduct(ctx: Pick<Ctx, "database">, idOrSlug: str
     id: row.id,
     slug: row.slug,
     title: row.title,
-    descriptionHtml: descriptionHtml(row.description),
+    descriptionHtml: renderDescription(row.description),
     brand: row.brandSlug !== null && row.brandName !== null ? { slug: row.brandSlug, name: row.brandName } : null,
     category: { slug: row.categorySlug, name: row.categoryName },
     breadcrumbs: JSON.parse(row.breadcrumbs) as { slug: string; name: string }[],
@@ -151,27 +181,11 @@ async function attributeConditions(ctx: Pick<Ctx, "database">, parameters: Attri
 
 // ---- views ----
 
-function toSummary(row: repo.ListRow): PublicProductSummary {
-  return {
-    id: row.id,
-    slug: row.slug,
-    title: row.title,
-    brand: row.brandSlug !== null && row.brandName !== null ? { slug: row.brandSlug, name: row.brandName } : null,
-    category: { slug: row.categorySlug, name: row.categoryName },
-    // listed rows always have a price: the list query requires one
-    price: { currency: row.currency, min: row.minPriceMinor ?? 0, max: row.maxPriceMinor ?? row.minPriceMinor ?? 0 },
-    ...(row.compareAtMinor === null ? {} : { compareAt: row.compareAtMinor }),
-    inStock: row.inStock,
-    thumbnailUrl: row.thumbnailImageId === null ? null : imageUrl(row.thumbnailImageId, "thumb"),
-    rating: ratingOf(row.ratingAverageX100, row.ratingCount),
-  };
-}
-
 function ratingOf(averageX100: number | null, count: number): PublicRating {
   return { average: averageX100 === null || count === 0 ? null : averageX100 / 100, count };
 }
 
-/** Where the images part serves each stored size. */
+/** Where the images part serves each stored size (the list's SQL builds its thumbnail URLs the same way). */
 function imageUrl(imageId: string, size: "thumb" | "medium" | "original"): string {
   return `/v1/images/${imageId}/${size}`;
 }
@@ -240,21 +254,4 @@ function toAttribute(a: AttributeJson): PublicAttribute {
   let value: string | number | boolean = a.number ?? a.text ?? "";
   if (a.type === "boolean" && (a.text === "true" || a.text === "false")) value = a.text === "true";
   return { key: a.key, label: a.label ?? a.key, unit: a.unit, value };
-}
-
-/**
- * Rendering Markdown costs more than the rest of the page; the same description always renders the same,
- * so recent ones are kept, keyed by the text itself (an edit is simply a new key).
- */
-const RENDERED_DESCRIPTIONS_KEPT = 1000;
-const renderedDescriptions = new Map<string, string>();
-
-function descriptionHtml(markdown: string): string {
-  let html = renderedDescriptions.get(markdown);
-  if (html === undefined) {
-    html = renderDescription(markdown);
-    if (renderedDescriptions.size >= RENDERED_DESCRIPTIONS_KEPT) renderedDescriptions.delete(renderedDescriptions.keys().next().value as string);
-    renderedDescriptions.set(markdown, html);
-  }
-  return html;
 }

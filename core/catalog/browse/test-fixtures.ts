@@ -40,7 +40,9 @@ export function catalogFixtures(database: Database, now: () => number = Date.now
     const have = locationsOf.get(sellerId) ?? [];
     while (have.length < count) {
       const id = ids("location");
-      await database.db.insert(schema.stockLocation).values({ id, sellerId, name: `Warehouse ${have.length + 1}`, country: "PT", createdAt: now() });
+      await database.write((db) =>
+        db.insert(schema.stockLocation).values({ id, sellerId, name: `Warehouse ${have.length + 1}`, country: "PT", createdAt: now() }),
+      );
       have.push(id);
     }
     locationsOf.set(sellerId, have);
@@ -53,17 +55,19 @@ export function catalogFixtures(database: Database, now: () => number = Date.now
       const parent = options.parentId ? categories.get(options.parentId) : undefined;
       const path = `${parent?.path ?? "/"}${slug}/`;
       const depth = (parent?.depth ?? 0) + 1;
-      await database.db.insert(schema.category).values({
-        id,
-        parentId: options.parentId ?? null,
-        slug,
-        name: options.name ?? slug,
-        path,
-        depth,
-        sortOrder: options.sortOrder ?? 0,
-        createdAt: now(),
-        updatedAt: now(),
-      });
+      await database.write((db) =>
+        db.insert(schema.category).values({
+          id,
+          parentId: options.parentId ?? null,
+          slug,
+          name: options.name ?? slug,
+          path,
+          depth,
+          sortOrder: options.sortOrder ?? 0,
+          createdAt: now(),
+          updatedAt: now(),
+        }),
+      );
       categories.set(id, { path, depth });
       return id;
     },
@@ -81,23 +85,25 @@ export function catalogFixtures(database: Database, now: () => number = Date.now
       },
     ): Promise<string> {
       const id = ids("attribute");
-      await database.db.insert(schema.categoryAttribute).values({
-        id,
-        categoryId,
-        key: definition.key,
-        label: definition.label ?? definition.key,
-        type: definition.type,
-        unit: definition.unit ?? null,
-        options: definition.options ?? null,
-        filterable: definition.filterable ?? true,
-        sortOrder: definition.sortOrder ?? 0,
-      });
+      await database.write((db) =>
+        db.insert(schema.categoryAttribute).values({
+          id,
+          categoryId,
+          key: definition.key,
+          label: definition.label ?? definition.key,
+          type: definition.type,
+          unit: definition.unit ?? null,
+          options: definition.options ?? null,
+          filterable: definition.filterable ?? true,
+          sortOrder: definition.sortOrder ?? 0,
+        }),
+      );
       return id;
     },
 
     async brand(slug: string, name = slug): Promise<string> {
       const id = ids("brand");
-      await database.db.insert(schema.brand).values({ id, slug, name, createdAt: now() });
+      await database.write((db) => db.insert(schema.brand).values({ id, slug, name, createdAt: now() }));
       return id;
     },
 
@@ -111,80 +117,90 @@ export function catalogFixtures(database: Database, now: () => number = Date.now
       const prices = variants.map((v) => v.price);
       const available = variants.some((v) => (v.stock ?? []).some((s) => s.onHand - (s.reserved ?? 0) > 0));
       const status = fixture.status ?? "active";
-      await database.db.insert(schema.product).values({
-        id,
-        sellerId: fixture.sellerId,
-        slug,
-        title: fixture.title ?? `Product ${products}`,
-        description: fixture.description ?? "",
-        brandId: fixture.brandId ?? null,
-        categoryId: fixture.categoryId,
-        status,
-        currency,
-        minPriceMinor: prices.length ? Math.min(...prices) : null,
-        maxPriceMinor: prices.length ? Math.max(...prices) : null,
-        inStock: available,
-        popularity: fixture.popularity ?? 0,
-        ratingAverageX100: fixture.rating?.averageX100 ?? null,
-        ratingCount: fixture.rating?.count ?? 0,
-        createdAt: now(),
-        updatedAt: now(),
-        publishedAt: fixture.publishedAt === undefined ? (status === "active" ? now() : null) : fixture.publishedAt,
-      });
+      await database.write((db) =>
+        db.insert(schema.product).values({
+          id,
+          sellerId: fixture.sellerId,
+          slug,
+          title: fixture.title ?? `Product ${products}`,
+          description: fixture.description ?? "",
+          brandId: fixture.brandId ?? null,
+          categoryId: fixture.categoryId,
+          status,
+          currency,
+          minPriceMinor: prices.length ? Math.min(...prices) : null,
+          maxPriceMinor: prices.length ? Math.max(...prices) : null,
+          inStock: available,
+          popularity: fixture.popularity ?? 0,
+          ratingAverageX100: fixture.rating?.averageX100 ?? null,
+          ratingCount: fixture.rating?.count ?? 0,
+          createdAt: now(),
+          updatedAt: now(),
+          publishedAt: fixture.publishedAt === undefined ? (status === "active" ? now() : null) : fixture.publishedAt,
+        }),
+      );
       const variantIds: string[] = [];
       for (const [position, v] of variants.entries()) {
         const variantId = ids("variant");
         variantIds.push(variantId);
-        await database.db.insert(schema.variant).values({
-          id: variantId,
-          productId: id,
-          sellerId: fixture.sellerId,
-          sku: v.sku ?? `SKU-${variantId.slice(-10)}`,
-          options: v.options ?? {},
-          priceMinor: v.price,
-          compareAtMinor: v.compareAt ?? null,
-          currency,
-          position,
-          createdAt: now(),
-          updatedAt: now(),
-        });
+        await database.write((db) =>
+          db.insert(schema.variant).values({
+            id: variantId,
+            productId: id,
+            sellerId: fixture.sellerId,
+            sku: v.sku ?? `SKU-${variantId.slice(-10)}`,
+            options: v.options ?? {},
+            priceMinor: v.price,
+            compareAtMinor: v.compareAt ?? null,
+            currency,
+            position,
+            createdAt: now(),
+            updatedAt: now(),
+          }),
+        );
         const stock = v.stock ?? [];
         const at = await locations(fixture.sellerId, stock.length);
         for (const [i, s] of stock.entries()) {
-          await database.db.insert(schema.stockLevel).values({
-            variantId,
-            locationId: at[i] ?? "",
-            onHand: s.onHand,
-            reserved: s.reserved ?? 0,
-            lowStockThreshold: s.threshold ?? 0,
-            updatedAt: now(),
-          });
+          await database.write((db) =>
+            db.insert(schema.stockLevel).values({
+              variantId,
+              locationId: at[i] ?? "",
+              onHand: s.onHand,
+              reserved: s.reserved ?? 0,
+              lowStockThreshold: s.threshold ?? 0,
+              updatedAt: now(),
+            }),
+          );
         }
       }
       const imageIds: string[] = [];
       for (const [i, image] of (fixture.images ?? []).entries()) {
         const imageId = ids("image");
         imageIds.push(imageId);
-        await database.db.insert(schema.productImage).values({
-          id: imageId,
-          productId: id,
-          variantId: image.variant === undefined ? null : (variantIds[image.variant] ?? null),
-          key: `products/${id}/${imageId}`,
-          contentType: "image/webp",
-          width: 1600,
-          height: 1200,
-          alt: image.alt ?? "",
-          position: image.position ?? i,
-          createdAt: now(),
-        });
+        await database.write((db) =>
+          db.insert(schema.productImage).values({
+            id: imageId,
+            productId: id,
+            variantId: image.variant === undefined ? null : (variantIds[image.variant] ?? null),
+            key: `products/${id}/${imageId}`,
+            contentType: "image/webp",
+            width: 1600,
+            height: 1200,
+            alt: image.alt ?? "",
+            position: image.position ?? i,
+            createdAt: now(),
+          }),
+        );
       }
       for (const [key, value] of Object.entries(fixture.attributes ?? {})) {
-        await database.db.insert(schema.productAttribute).values({
-          productId: id,
-          key,
-          valueText: typeof value === "number" ? null : String(value),
-          valueNumber: typeof value === "number" ? value : null,
-        });
+        await database.write((db) =>
+          db.insert(schema.productAttribute).values({
+            productId: id,
+            key,
+            valueText: typeof value === "number" ? null : String(value),
+            valueNumber: typeof value === "number" ? value : null,
+          }),
+        );
       }
       return { id, slug, variantIds, imageIds };
     },
@@ -192,15 +208,17 @@ export function catalogFixtures(database: Database, now: () => number = Date.now
     /** A user row to be a seller (accounts' table: only what the product page reads from it matters here). */
     async seller(name: string): Promise<string> {
       const id = ids("user");
-      await database.db.insert(schema.user).values({
-        id,
-        email: `${id.toLowerCase()}@example.com`,
-        name,
-        passwordHash: "",
-        roles: ["buyer", "seller"],
-        createdAt: now(),
-        updatedAt: now(),
-      });
+      await database.write((db) =>
+        db.insert(schema.user).values({
+          id,
+          email: `${id.toLowerCase()}@example.com`,
+          name,
+          passwordHash: "",
+          roles: ["buyer", "seller"],
+          createdAt: now(),
+          updatedAt: now(),
+        }),
+      );
       return id;
     },
   };

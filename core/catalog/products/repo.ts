@@ -86,7 +86,12 @@ export async function refreshFromVariants(tx: Queryable, productId: string, now:
   return row;
 }
 
-export type ProductListItem = Omit<ProductRow, "description" | "popularity" | "ratingAverageX100" | "ratingCount"> & { variantCount: number };
+/** What the public list keeps on a product for itself (triggers maintain them): no business of the seller's views. */
+type PublicListColumns = "listCompareAtMinor" | "listThumbnailImageId" | "listSummary";
+
+export type ProductListItem = Omit<ProductRow, "description" | "popularity" | "ratingAverageX100" | "ratingCount" | PublicListColumns> & {
+  variantCount: number;
+};
 
 /** A seller's products, newest first, keyset-paginated on (created_at, id). */
 export function productsOf(

@@ -50,6 +50,11 @@ export interface Database {
   readonly read: ReadDb;
   /** A read statement built once and reused (drizzle `.prepare()` on `read`), for hot reads. */
   preparedRead<T>(name: string, build: (read: ReadDb) => T): T;
+  /**
+   * How many writes (write, batch, transaction) through this handle have finished, committed or not. A process-local
+   * cache of reads compares it to tell that this process may have changed what it read.
+   */
+  readonly writesFinished: number;
   /** Waits for writes already queued, then closes. */
   close(): Promise<void>;
 }
@@ -72,13 +77,26 @@ export function createDatabase(config: DatabaseConfig): Database {
   const readConnection = isLocalFile ? openReadConnection(config.url, busyTimeoutMs) : undefined;
   const read: ReadDb = readConnection ? drizzleBunSqlite(readConnection, { schema }) : db;
 
+  let writesFinished = 0;
+  const inLane = <T>(job: () => Promise<T>): Promise<T> =>
+    lane.run(() =>
+      ready
+        .then(() => retryBusy(job))
+        .finally(() => {
+          writesFinished++;
+        }),
+    );
+
   return {
     db,
     client,
     url: config.url,
-    write: (fn) => lane.run(() => ready.then(() => retryBusy(() => fn(db)))),
-    batch: (statements) => lane.run(() => ready.then(() => retryBusy(() => db.batch(statements as Statements)))),
-    transaction: (fn) => lane.run(() => ready.then(() => retryBusy(() => db.transaction(fn)))),
+    write: (fn) => inLane(() => fn(db)),
+    batch: (statements) => inLane(() => db.batch(statements as Statements)),
+    transaction: (fn) => inLane(() => db.transaction(fn)),
+    get writesFinished() {
+      return writesFinished;
+    },
     read,
     preparedRead: <T>(name: string, build: (read: ReadDb) => T): T => {
       if (!preparedStatements.has(name)) preparedStatements.set(name, build(read));

@@ -57,7 +57,7 @@ export const brand = sqliteTable("brand", {
   createdAt: integer("created_at").notNull(),
 });
 
-/** A seller's product. Price range and stock flags are denormalised from its variants for the list queries. */
+/** A seller's product. Price range, stock flag, "was" price, thumbnail and the whole list entry are denormalised for the list queries. */
 export const product = sqliteTable(
   "product",
   {
@@ -79,6 +79,12 @@ export const product = sqliteTable(
     minPriceMinor: integer("min_price_minor"),
     maxPriceMinor: integer("max_price_minor"),
     inStock: integer("in_stock", { mode: "boolean" }).notNull().default(false),
+    /** the list's "was" price: the highest compare-at of the variants at min_price_minor, when above it (kept by triggers, migration 0005) */
+    listCompareAtMinor: integer("list_compare_at_minor"),
+    /** the list's thumbnail: the gallery's first image, the product's own before any variant's (kept by triggers, migration 0005) */
+    listThumbnailImageId: text("list_thumbnail_image_id"),
+    /** the product as the public list shows it: a PublicProductSummary's JSON (kept by triggers from the view product_list_summary, migration 0005) */
+    listSummary: text("list_summary"),
     /** sales-and-views score the "popular" sort uses (analytics keeps it current) */
     popularity: integer("popularity").notNull().default(0),
     /** average rating × 100 (4.37 → 437): integers, like money */
@@ -91,9 +97,11 @@ export const product = sqliteTable(
   (t) => [
     index("product_seller_idx").on(t.sellerId, t.createdAt),
     index("product_category_idx").on(t.categoryId, t.status),
-    index("product_list_newest_idx").on(t.status, t.publishedAt, t.id),
-    index("product_list_price_idx").on(t.status, t.minPriceMinor, t.id),
-    index("product_list_popular_idx").on(t.status, t.popularity, t.id),
+    // The public list's keysets, (status, sort key, id), each followed by every column a list filter reads: the
+    // filters are then checked in the index itself, without a table lookup per skipped row.
+    index("product_list_newest_idx").on(t.status, t.publishedAt, t.id, t.categoryId, t.minPriceMinor, t.brandId, t.inStock, t.sellerId),
+    index("product_list_price_idx").on(t.status, t.minPriceMinor, t.id, t.categoryId, t.publishedAt, t.brandId, t.inStock, t.sellerId),
+    index("product_list_popular_idx").on(t.status, t.popularity, t.id, t.categoryId, t.minPriceMinor, t.publishedAt, t.brandId, t.inStock, t.sellerId),
     index("product_brand_idx").on(t.brandId, t.status),
   ],
 );
@@ -273,4 +281,33 @@ export const catalogImport = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (t) => [index("catalog_import_seller_idx").on(t.sellerId, t.createdAt), index("catalog_import_status_idx").on(t.status)],
+);
+
+/**
+ * The public product page, as served: the JSON body of `GET /v1/products/{idOrSlug}` for an active product,
+ * built on its first view. The database keeps it true: triggers (migration 0005) delete a product's page in
+ * the same transaction as any change to what the page shows (product, variants, images, attributes, stock
+ * status, category chain, brand, seller name) and advance `catalog_epoch`. No foreign key on purpose:
+ * a product's delete trigger removes its page.
+ */
+export const productPage = sqliteTable("product_page", {
+  productId: text("product_id").primaryKey(),
+  document: text("document").notNull(),
+  etag: text("etag").notNull(),
+  builtAt: integer("built_at").notNull(),
+});
+
+/**
+ * One row, advanced (in the same transaction) by every change to what the public catalog reads show: each trigger
+ * that deletes pages, and a product added or its popularity changed (lists). Two uses: a page is stored only if the
+ * epoch read before building it has not moved (a change committed meanwhile, whose trigger found no page yet to
+ * delete, cannot leave a stale page behind); and a process keeps responses in memory while it stays put.
+ */
+export const catalogEpoch = sqliteTable(
+  "catalog_epoch",
+  {
+    id: integer("id").primaryKey(),
+    value: integer("value").notNull(),
+  },
+  (t) => [check("catalog_epoch_single_row", sql`${t.id} = 1`)],
 );
