@@ -2,9 +2,10 @@ import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../scripts/lib/paths.ts";
+import { changeCatalog } from "./catalog-changes.ts";
 import { type Measurement, measure, type Target } from "./measure.ts";
 import { describeMeasurement, type Row, renderReport } from "./report.ts";
-import { type Load, loadsOf, RAW_SCENARIO_ID, seedUsersNeeded, selectScenarios, type Via } from "./scenarios.ts";
+import { BENCH_PRODUCT_IDS, type Load, loadsOf, RAW_SCENARIO_ID, seedUsersNeeded, selectScenarios, type Via } from "./scenarios.ts";
 import { readSettings } from "./settings.ts";
 import { type BenchSystem, Cleanup, startSystem } from "./start-system.ts";
 
@@ -42,9 +43,17 @@ try {
     await probe(scenario.name, target);
     if (background && scenario.background) await probe(scenario.background.name, background);
     console.log(`bench: ${scenario.name} (${target.method} ${target.url}${background ? `, alongside ${background.method} ${background.url}` : ""}) …`);
+    const changes =
+      scenario.catalogChangesPerSecond && system.databaseUrl
+        ? changeCatalog(system.databaseUrl, BENCH_PRODUCT_IDS, scenario.catalogChangesPerSecond)
+        : undefined;
     const [measurement, alongside] = await Promise.all([measure(target, settings), background && measure(background, settings)]);
+    const changed = await changes?.stop();
     console.log(`       ${Math.round(measurement.okPerSecond)} req/s, ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
     const row: Row = { id: scenario.id, name: scenario.name, measurement };
+    if (changed !== undefined) {
+      row.note = `measured while another database handle changed a product ${scenario.catalogChangesPerSecond} times a second (${changed} changes in all): the core drops its in-memory responses whenever it notices a change (within 100 ms), so pages come from stored pages or are rebuilt, and a list is rebuilt after each change`;
+    }
     if (alongside && scenario.background) {
       row.note = `measured while ${settings.connections} more connections ran ${scenario.background.name}: ${describeMeasurement(alongside)}`;
       console.log(`       alongside: ${describeMeasurement(alongside)}`);

@@ -40,6 +40,8 @@ export interface Scenario extends Load {
   name: string;
   /** Load run alongside the measured one, over the same seconds; its figures go in a note under the table. */
   background?: Load & { name: string };
+  /** Products touched this many times a second, by another database handle, while it runs (see catalog-changes.ts) */
+  catalogChangesPerSecond?: number;
 }
 
 export const RAW_SCENARIO_ID = "raw";
@@ -138,7 +140,10 @@ function activeBenchProductIds(count: number): string[] {
   if (ids.length < count) throw new Error(`the demo catalogue has only ${ids.length} active products, not ${count}`);
   return ids;
 }
-const BENCH_PRODUCT_PATHS = activeBenchProductIds(BENCH_PRODUCT_PAGES).map((id) => `/v1/products/${id}`);
+export const BENCH_PRODUCT_IDS = activeBenchProductIds(BENCH_PRODUCT_PAGES);
+const BENCH_PRODUCT_PATHS = BENCH_PRODUCT_IDS.map((id) => `/v1/products/${id}`);
+/** Often enough that the core's in-memory responses rarely outlive a tenth of a second: what a busy catalog does to them. */
+const CATALOG_CHANGES_PER_SECOND = 20;
 /** The page the edge scenario reads: one URL, so after the warm-up every request is a cache hit. */
 const BENCH_PRODUCT_PATH = BENCH_PRODUCT_PATHS[0] as string;
 
@@ -193,6 +198,21 @@ export const SCENARIOS: Scenario[] = [
     ...cycling(BENCH_PRODUCT_PATHS),
   },
   { id: "product-list-filtered", name: "GET /v1/products?category&price_max (core direct)", via: "core", path: BENCH_LIST_PATH },
+  {
+    id: "product-detail-changing",
+    name: `GET /v1/products/{id} (core direct, 1,000 pages, ${CATALOG_CHANGES_PER_SECOND} catalog changes/s)`,
+    via: "core",
+    path: BENCH_PRODUCT_PATH,
+    ...cycling(BENCH_PRODUCT_PATHS),
+    catalogChangesPerSecond: CATALOG_CHANGES_PER_SECOND,
+  },
+  {
+    id: "product-list-changing",
+    name: `GET /v1/products?category&price_max (core direct, ${CATALOG_CHANGES_PER_SECOND} catalog changes/s)`,
+    via: "core",
+    path: BENCH_LIST_PATH,
+    catalogChangesPerSecond: CATALOG_CHANGES_PER_SECOND,
+  },
   // anonymous GETs: the probe and the warm-up fill the edge's cache, so these measure cache hits
   { id: "product-detail-via-edge", name: "GET /v1/products/{id} through the edge (cache hit)", via: "edge", path: BENCH_PRODUCT_PATH },
   {

@@ -10,6 +10,8 @@ import { seedBench } from "./seed.ts";
 export interface BenchSystem {
   origins: Partial<Record<Via, string>>;
   seed: Seed | undefined;
+  /** The core's database, when the core runs (scenarios that change the catalog behind its back write to it). */
+  databaseUrl: string | undefined;
   /** What the core printed at LOG_LEVEL=warn: anything here is a finding. */
   coreLogs(): string;
 }
@@ -45,13 +47,14 @@ export async function startSystem(needs: Set<Via>, extraUsers: number, cleanup: 
   const origins: BenchSystem["origins"] = {};
   let coreLogs = () => "";
   let seed: Seed | undefined;
+  let databaseUrl: string | undefined;
 
   if (needs.has("raw")) origins.raw = await startHelloWorld(cleanup);
 
   if (needs.has("core") || needs.has("edge")) {
     const dir = mkdtempSync(join(tmpdir(), "bazaar-bench-"));
     cleanup.push("the temp database directory", () => rmSync(dir, { recursive: true, force: true }));
-    const databaseUrl = `file:${join(dir, "bench.db")}`;
+    databaseUrl = `file:${join(dir, "bench.db")}`;
     const core = await startCore({
       port: await freePort(),
       databaseUrl,
@@ -72,7 +75,7 @@ export async function startSystem(needs: Set<Via>, extraUsers: number, cleanup: 
     origins.edge = edge.url;
   }
 
-  return { origins, seed, coreLogs: () => coreLogs() };
+  return { origins, seed, databaseUrl, coreLogs: () => coreLogs() };
 }
 
 async function startHelloWorld(cleanup: Cleanup): Promise<string> {

@@ -75,7 +75,9 @@ export class EpochCache {
     const epoch = await this.#currentEpoch();
     const hit = this.#entries.get(key);
     if (hit) return hit;
-    let pending = this.#pending.get(key);
+    // a build is shared only by requests under the same epoch: one begun under an older epoch may predate a change
+    const pendingKey = `${epoch} ${key}`;
+    let pending = this.#pending.get(pendingKey);
     if (!pending) {
       pending = build()
         .then((body) => {
@@ -83,8 +85,8 @@ export class EpochCache {
           if (this.#epoch === epoch) this.#set(key, body);
           return body;
         })
-        .finally(() => this.#pending.delete(key));
-      this.#pending.set(key, pending);
+        .finally(() => this.#pending.delete(pendingKey));
+      this.#pending.set(pendingKey, pending);
     }
     return pending;
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "@bazaar/db/testing";
 import { detailStatement, type ListConditions, listStatement, subtreeBounds } from "./repo.ts";
 
-// The read statements against the real schema's indexes (migration 0003): every table is reached through an
+// The read statements against the real schema's indexes (migrations 0003 and 0005): every table is reached through an
 // index, and each sort pages along its own product_list_*_idx, so a page costs what it reads, never a sort.
 let database: TestDatabase;
 let sqlite: Sqlite;

@@ -54,27 +54,14 @@ export async function listPublicProducts(ctx: Pick<Ctx, "database">, query: Prod
   return cacheableJsonText(`{"items":[${items.map((row) => row.summary).join(",")}],"nextCursor":${JSON.stringify(nextCursor)}}`);
 }
 
-/** Pages being built and stored in this process, per database by product: concurrent first views of one page build it once. */
-const pagesInFlight = new WeakMap<Ctx["database"], Map<string, Promise<CacheableBody>>>();
-
 /**
  * GET /v1/products/{idOrSlug}, serialised: the stored page (`product_page`) when there is one, else built from
  * the catalog and stored for the next view. Anything but an active product (a draft, archived, suspended,
- * unknown) is 404.
+ * unknown) is 404. Concurrent first views in one process are folded into one call by the routes' EpochCache.
  */
 export async function getPublicProductPage(ctx: Pick<Ctx, "database" | "clock">, idOrSlug: string): Promise<CacheableBody> {
   const by = isId("product", idOrSlug) ? "id" : "slug";
-  const stored = await repo.findStoredPage(ctx.database, idOrSlug, by);
-  if (stored) return stored;
-  const inFlight = pagesInFlight.get(ctx.database) ?? new Map<string, Promise<CacheableBody>>();
-  pagesInFlight.set(ctx.database, inFlight);
-  const key = `${by}:${idOrSlug}`;
-  let pending = inFlight.get(key);
-  if (!pending) {
-    pending = buildAndStorePage(ctx, idOrSlug, by).finally(() => inFlight.delete(key));
-    inFlight.set(key, pending);
-  }
-  return pending;
+  return (await repo.findStoredPage(ctx.database, idOrSlug, by)) ?? buildAndStorePage(ctx, idOrSlug, by);
 }
 
 async function buildAndStorePage(ctx: Pick<Ctx, "database" | "clock">, idOrSlug: string, by: "id" | "slug"): Promise<CacheableBody> {

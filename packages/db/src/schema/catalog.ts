@@ -299,9 +299,10 @@ export const productPage = sqliteTable("product_page", {
 
 /**
  * One row, advanced (in the same transaction) by every change to what the public catalog reads show: each trigger
- * that deletes pages, and a product added or its popularity changed (lists). Two uses: a page is stored only if the
- * epoch read before building it has not moved (a change committed meanwhile, whose trigger found no page yet to
- * delete, cannot leave a stale page behind); and a process keeps responses in memory while it stays put.
+ * that deletes pages, and a product added, its popularity changed, a brand or category deleted (lists). Two
+ * uses: a page is stored only if the epoch read before building it has not moved (a change committed meanwhile,
+ * whose trigger found no page yet to delete, cannot leave a stale page behind); and a process keeps responses in
+ * memory while it stays put.
  */
 export const catalogEpoch = sqliteTable(
   "catalog_epoch",
