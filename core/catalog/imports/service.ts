@@ -15,6 +15,7 @@ import {
   MAX_STOCK_QUANTITY,
   SUPPORTED_CURRENCIES,
   toPage,
+  ValidationError,
 } from "@bazaar/contracts";
 import type { FileStore } from "@bazaar/files";
 import { Value } from "@sinclair/typebox/value";
@@ -22,8 +23,8 @@ import { parse } from "csv-parse";
 import { requireOwner } from "../../http/authentication.ts";
 import type { Actor, Ctx, Deps } from "../../platform/deps.ts";
 import { effectiveAttributes } from "../categories/service.ts";
-import { getVariantStock, listLocations, setVariantStock } from "../inventory/service.ts";
-import { upsertProductBySku } from "../products/service.ts";
+import { listLocations, setStockInTransaction } from "../inventory/service.ts";
+import { type AlsoInTransaction, upsertProductBySku } from "../products/service.ts";
 import { columnOf, type Header, type ParsedRow, parseRow, REPORT_HEADER, readHeader, reportLine } from "./csv.ts";
 import * as repo from "./repo.ts";
 
@@ -483,21 +484,18 @@ async function importGroup(ctx: Ctx, actor: Actor, rows: ParsedRow[], lookups: L
     for (const row of stocked) fail(row, "stock", "create a stock location first: stock is set at your first stock location");
     live = live.filter((r) => r.stock === undefined);
   }
-  // a refused variant names its index: drop that row and write the rest (the products service is all-or-nothing)
+  // a refused variant (or its stock) names its index: drop that row and write the rest (the product and its stock are all-or-nothing)
   for (let attempt = 0; attempt < 3 && live.length; attempt++) {
     try {
-      const { product: view, created } = await upsertProductBySku(ctx, actor, { ...product, variants: live.map((r) => r.variant) });
-      let done = live.length;
-      for (const row of live) {
-        if (row.stock === undefined || !locationId) continue;
-        const variantId = view.variants.find((v) => v.sku === row.sku)?.id;
-        const problem = variantId && (await setStock(ctx, actor, variantId, locationId, row.stock, !created));
-        if (!variantId || problem) {
-          fail(row, "stock", `the variant was saved but its stock was not set: ${problem || "variant not found"}`);
-          done--;
-        }
-      }
-      return { done, errors };
+      const stock = stockInTransaction(
+        ctx,
+        actor,
+        locationId,
+        live.map((r) => ({ sku: r.sku, onHand: r.stock })),
+      );
+      await upsertProductBySku(ctx, actor, { ...product, variants: live.map((r) => r.variant) }, stock);
+      ctx.eventsWritten();
+      return { done: live.length, errors };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const problems = error.errors?.length ? error.errors : [{ path: "/", message: error.message }];
@@ -524,18 +522,31 @@ async function firstLocation(ctx: Ctx, actor: Actor, lookups: Lookups): Promise<
 }
 
 /**
- * Sets on-hand through the inventory service (its own transaction, right after the product's: its API
- * takes no transaction). A variant that had stock keeps its low-stock threshold. Returns why it failed.
+ * Sets the imported variants' on-hand at the seller's first location inside the product's own transaction, so a
+ * product is written with its stock or not at all. `lines[i]` is `variants[i]` of the written body; a refused
+ * level names that variant (`/variants/<i>/stock`). A level that existed keeps its low-stock threshold.
  */
-async function setStock(ctx: Ctx, actor: Actor, variantId: string, locationId: string, onHand: number, existed: boolean): Promise<string | undefined> {
-  try {
-    const current = existed ? (await getVariantStock(ctx, actor, variantId)).levels.find((l) => l.locationId === locationId) : undefined;
-    await setVariantStock(ctx, actor, variantId, { levels: [{ locationId, onHand, lowStockThreshold: current?.lowStockThreshold ?? 0 }], note: "import" });
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return error.errors?.[0]?.message ?? error.message;
-  }
+function stockInTransaction(
+  ctx: Ctx,
+  actor: Actor,
+  locationId: string | null,
+  lines: { sku: string; onHand: number | undefined }[],
+): AlsoInTransaction | undefined {
+  if (!locationId || lines.every((line) => line.onHand === undefined)) return undefined;
+  return async (tx, product) => {
+    for (const [i, { sku, onHand }] of lines.entries()) {
+      if (onHand === undefined) continue;
+      const path = `/variants/${i}/stock`;
+      const variantId = product.variants.find((v) => v.sku === sku.trim())?.id;
+      if (!variantId) throw new ValidationError([{ path, message: "the variant was not saved" }]);
+      try {
+        await setStockInTransaction(tx, ctx, actor, variantId, [{ locationId, onHand }], "import");
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        throw new AppError(error.code, error.detail, [{ path, message: error.errors?.[0]?.message ?? error.detail }]);
+      }
+    }
+  };
 }
 
 // ---- JSON and NDJSON ----
@@ -621,22 +632,20 @@ async function importObject(ctx: Ctx, actor: Actor, row: number, value: unknown,
   const locationId = stocks.some((s) => s !== undefined) ? await firstLocation(ctx, actor, lookups) : null;
   if (stocks.some((s) => s !== undefined) && !locationId)
     return failed([{ path: "/variants", message: "create a stock location first: stock is set at your first stock location" }]);
-  let written: Awaited<ReturnType<typeof upsertProductBySku>>;
   try {
-    written = await upsertProductBySku(ctx, actor, product);
+    const stock = stockInTransaction(
+      ctx,
+      actor,
+      locationId,
+      (product.variants ?? []).map((v, i) => ({ sku: v.sku, onHand: stocks[i] })),
+    );
+    await upsertProductBySku(ctx, actor, product, stock);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     return failed(error.errors?.length ? error.errors : [{ path: "/", message: error.message }]);
   }
-  const stockProblems: FieldError[] = [];
-  for (const [i, stock] of stocks.entries()) {
-    if (stock === undefined || !locationId) continue;
-    const sku = product.variants?.[i]?.sku.trim();
-    const variantId = written.product.variants.find((v) => v.sku === sku)?.id;
-    const problem = variantId ? await setStock(ctx, actor, variantId, locationId, stock, !written.created) : "variant not found";
-    if (problem) stockProblems.push({ path: `/variants/${i}/stock`, message: `the product was saved but this stock was not set: ${problem}` });
-  }
-  return stockProblems.length ? failed(stockProblems) : { done: true, errors: [] };
+  ctx.eventsWritten();
+  return { done: true, errors: [] };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@ import type { CreateProductBody, Problem } from "@bazaar/contracts";
 import { schema } from "@bazaar/db";
 import { asc, eq } from "drizzle-orm";
 import { createHarness, type Harness } from "../../testing/harness.ts";
-import { createLocation, getVariantStock } from "../inventory/service.ts";
+import { createLocation, getVariantStock, reserve } from "../inventory/service.ts";
 import { count, json, type Person, signUp } from "../products/test-fixtures.ts";
 import { IMPORT_LEASE_MS, runNextImport } from "./service.ts";
 import { csv, drain, type ImportCatalog, importView, reportOf, seedImportCatalog, TSHIRT_HEADER, tshirtRow, upload, uploadOk } from "./test-fixtures.ts";
@@ -151,6 +151,28 @@ describe("the stock column", () => {
     // the correction trail sums to on-hand: +5, then +7
     const adjustments = await h.database.db.select().from(schema.stockAdjustment).where(eq(schema.stockAdjustment.variantId, teeS));
     expect(adjustments.map((a) => a.delta).sort()).toEqual([5, 7]);
+  });
+
+  test("a product is written with its stock or not at all: stock below what checkout holds refuses the row, and its product update with it", async () => {
+    await createLocation(ctxOf(), actorOf(seller), { name: "Main", country: "PT" });
+    await uploadOk(h, seller.token, rows(["5", "5"]));
+    await drain(h);
+    const teeS = (await h.database.db.select().from(schema.variant).where(eq(schema.variant.sku, "TEE-S")))[0]?.id ?? "";
+    await reserve(ctxOf(), { holder: "checkout-1", lines: [{ variantId: teeS, quantity: 4 }], ttlMs: 60_000 });
+    const before = await snapshot();
+    const events = await count(h, "outbox_event");
+
+    // TEE-S recounted to 2 while 4 are held: the inventory refuses it inside the product's transaction
+    const oneRow = csv(HEADER, [`${tshirtRow("TEE-S", "tee", "red", "S", { price_minor: "2999" })},2`]);
+    const id = await uploadOk(h, seller.token, oneRow);
+    await drain(h);
+    expect(await importView(h, seller.token, id)).toMatchObject({ status: "succeeded", rowsDone: 0, rowsFailed: 1 });
+    const [line] = (await reportOf(h, seller.token, id)).slice(1);
+    expect([line?.[0], line?.[1], line?.[2]]).toEqual(["2", "TEE-S", "stock"]);
+    expect(line?.join(",")).toContain("reserved");
+    // the price change rolled back with the stock: nothing of the product moved, and no event went out
+    expect(await snapshot()).toEqual({ ...before, events });
+    expect((await getVariantStock(ctxOf(), actorOf(seller), teeS)).onHand).toBe(5);
   });
 });
 

@@ -498,37 +498,68 @@ export async function setVariantStock(ctx: Ctx, actor: Actor, variantId: string,
     .filter(({ l, i }) => body.levels.findIndex((other) => other.locationId === l.locationId) !== i)
     .map(({ i }) => ({ path: `/levels/${i}/locationId`, message: "names a location listed before" }));
   if (duplicates.length > 0) throw new ValidationError(duplicates);
-  const now = ctx.clock();
-  const changes = await inTransaction(ctx, async (tx) => {
-    const changes = new StockChanges();
-    for (const [i, wanted] of body.levels.entries()) {
-      await locationOfSeller(tx, wanted.locationId, variant.sellerId, `/levels/${i}/locationId`);
-      await repo.ensureLevel(tx, variant.id, wanted.locationId, now);
-      const before = await repo.findLevel(tx, variant.id, wanted.locationId);
-      const after = await repo.setLevel(tx, variant.id, wanted.locationId, wanted, now);
-      if (!before || !after) {
-        throw new ConflictError(`${before?.reserved ?? 0} units are reserved at this location; onHand cannot be less`, `/levels/${i}/onHand`);
-      }
-      const delta = after.onHand - before.onHand;
-      if (delta === 0) continue;
-      await repo.insertAdjustment(tx, {
-        id: ctx.ids("adjustment"),
-        variantId: variant.id,
-        locationId: wanted.locationId,
-        delta,
-        onHandAfter: after.onHand,
-        reason: "correction",
-        note: body.note ?? null,
-        actorId: actor.userId,
-        occurredAt: now,
-      });
-      changes.record(variant, before, after);
-    }
-    await changes.write(tx, ctx, "correction", now);
-    return changes;
-  });
+  const changes = await inTransaction(ctx, (tx) => writeStockLevels(tx, ctx, actor, variant, body.levels, body.note, ctx.clock()));
   if (changes.size > 0) ctx.eventsWritten();
   return getVariantStock(ctx, actor, variantId);
+}
+
+/** A level to set: without a threshold, the level keeps its own (0 for a new one). */
+export type StockLevelSetting = { locationId: string; onHand: number; lowStockThreshold?: number };
+
+/**
+ * Sets counted on-hand at some of a variant's locations inside the caller's transaction: the corrections' audit
+ * rows, their events and the product's in_stock flag go with it, so a caller that writes the variant itself in
+ * that transaction (an import) commits all of it or none. The actor must be the variant's seller or staff; a
+ * refused level throws, which rolls the caller's transaction back. Call `ctx.eventsWritten()` after the commit.
+ */
+export async function setStockInTransaction(
+  tx: Queryable,
+  ctx: InventoryCtx,
+  actor: Actor,
+  variantId: string,
+  levels: StockLevelSetting[],
+  note: string,
+): Promise<void> {
+  const variant = requireOwner(actor, await repo.findVariant(tx, variantId), "variant", STAFF, (v) => v.sellerId);
+  await writeStockLevels(tx, ctx, actor, variant, levels, note, ctx.clock());
+}
+
+async function writeStockLevels(
+  tx: Queryable,
+  ctx: InventoryCtx,
+  actor: Actor,
+  variant: repo.VariantRef,
+  levels: StockLevelSetting[],
+  note: string | undefined,
+  now: number,
+): Promise<StockChanges> {
+  const changes = new StockChanges();
+  for (const [i, wanted] of levels.entries()) {
+    await locationOfSeller(tx, wanted.locationId, variant.sellerId, `/levels/${i}/locationId`);
+    await repo.ensureLevel(tx, variant.id, wanted.locationId, now);
+    const before = await repo.findLevel(tx, variant.id, wanted.locationId);
+    const setting = { onHand: wanted.onHand, lowStockThreshold: wanted.lowStockThreshold ?? before?.lowStockThreshold ?? 0 };
+    const after = await repo.setLevel(tx, variant.id, wanted.locationId, setting, now);
+    if (!before || !after) {
+      throw new ConflictError(`${before?.reserved ?? 0} units are reserved at this location; onHand cannot be less`, `/levels/${i}/onHand`);
+    }
+    const delta = after.onHand - before.onHand;
+    if (delta === 0) continue;
+    await repo.insertAdjustment(tx, {
+      id: ctx.ids("adjustment"),
+      variantId: variant.id,
+      locationId: wanted.locationId,
+      delta,
+      onHandAfter: after.onHand,
+      reason: "correction",
+      note: note ?? null,
+      actorId: actor.userId,
+      occurredAt: now,
+    });
+    changes.record(variant, before, after);
+  }
+  await changes.write(tx, ctx, "correction", now);
+  return changes;
 }
 
 /**

@@ -368,7 +368,7 @@ function variantChanges(before: repo.ProductRow, after: repo.ProductRow): string
  * `product.created` event: a refused variant leaves no product behind. The slug is the title's,
  * suffixed -2, -3 … when taken; the UNIQUE index decides, and a slug lost to a racing process is retried.
  */
-export async function createProduct(ctx: Ctx, actor: Actor, input: CreateProductBody): Promise<ProductView> {
+export async function createProduct(ctx: Ctx, actor: Actor, input: CreateProductBody, alsoInTransaction?: AlsoInTransaction): Promise<ProductView> {
   const { db } = ctx.database;
   const errors: FieldError[] = [];
   const definitions = await categoryDefinitions(ctx.database, input.categoryId, errors);
@@ -431,7 +431,9 @@ export async function createProduct(ctx: Ctx, actor: Actor, input: CreateProduct
         );
         const row = await productIn(tx, productId);
         await outboxInsert(tx, eventFor(ctx, productCreated, productRef(row), now));
-        return loadView(tx, row, definitions);
+        const view = await loadView(tx, row, definitions);
+        await alsoInTransaction?.(tx, view);
+        return view;
       });
       ctx.eventsWritten();
       return view;
@@ -838,6 +840,12 @@ export async function deleteVariant(ctx: Ctx, actor: Actor, productId: string, v
 
 // ---- upsert by SKU (bulk imports) ----
 
+/**
+ * More writes for the product's own transaction, given what it wrote (an import sets the variants' stock): they
+ * commit with the product or, if they throw, roll it back. The caller announces their events after the commit.
+ */
+export type AlsoInTransaction = (tx: Queryable, product: ProductView) => Promise<void>;
+
 export interface UpsertResult {
   product: ProductView;
   created: boolean;
@@ -850,7 +858,7 @@ export interface UpsertResult {
  * leaves the product exactly as it was. SKUs that belong to two different products are refused
  * (409 naming each stray `/variants/<i>/sku`).
  */
-export async function upsertProductBySku(ctx: Ctx, actor: Actor, input: CreateProductBody): Promise<UpsertResult> {
+export async function upsertProductBySku(ctx: Ctx, actor: Actor, input: CreateProductBody, alsoInTransaction?: AlsoInTransaction): Promise<UpsertResult> {
   const { db } = ctx.database;
   const sellerId = actor.userId;
   const inputs = input.variants ?? [];
@@ -859,7 +867,7 @@ export async function upsertProductBySku(ctx: Ctx, actor: Actor, input: CreatePr
     sellerId,
     inputs.map((v) => v.sku.trim()),
   );
-  if (!known.length) return { product: await createProduct(ctx, actor, input), created: true };
+  if (!known.length) return { product: await createProduct(ctx, actor, input, alsoInTransaction), created: true };
 
   const productId = known[0]?.productId ?? "";
   const strays = inputs
@@ -996,9 +1004,10 @@ export async function upsertProductBySku(ctx: Ctx, actor: Actor, input: CreatePr
         changed.push(...variantChanges(before, refreshed));
         after = refreshed;
       }
-      if (!changed.length) return { view: await loadView(tx, before, definitions), wrote: false };
-      await outboxInsert(tx, eventFor(ctx, productUpdated, { ...productRef(after), changed }, now));
-      return { view: await loadView(tx, after, definitions), wrote: true };
+      if (changed.length) await outboxInsert(tx, eventFor(ctx, productUpdated, { ...productRef(after), changed }, now));
+      const view = await loadView(tx, changed.length ? after : before, definitions);
+      await alsoInTransaction?.(tx, view);
+      return { view, wrote: changed.length > 0 };
     });
   } catch (error) {
     throw await explainWriteError(
