@@ -43,3 +43,45 @@ test("every later migration applies on a database that already holds data, and k
   const fk = await database.client.execute("PRAGMA foreign_key_check");
   expect(fk.rows).toEqual([]);
 });
+
+// 0005 adds the catalog's read models to tables that may already hold products: its backfill must give every
+// existing product the list entry, "was" price and thumbnail its triggers would have written.
+test("0005's backfill gives products already there their list entries, and its triggers keep them from then on", async () => {
+  database = await createTestDatabase({ migrate: false });
+  await migrateDatabase(database, firstMigrations(5));
+  await database.client.batch([
+    "INSERT INTO user (id, email, name, password_hash, created_at, updated_at) VALUES ('usr_1', 'a@b.co', 'Seller A', 'h', 1, 1)",
+    "INSERT INTO category (id, slug, name, path, depth, created_at, updated_at) VALUES ('cat_1', 'tees', 'Tees', '/tees/', 1, 1, 1)",
+    "INSERT INTO brand (id, slug, name, created_at) VALUES ('brd_1', 'acme', 'Acme', 1)",
+    `INSERT INTO product (id, seller_id, slug, title, brand_id, category_id, status, currency, min_price_minor, max_price_minor, in_stock, rating_average_x100, rating_count, created_at, updated_at, published_at)
+      VALUES ('prd_1', 'usr_1', 'tee', 'Tee', 'brd_1', 'cat_1', 'active', 'EUR', 1000, 1500, 1, 437, 3, 1, 1, 1)`,
+    `INSERT INTO variant (id, product_id, seller_id, sku, options, price_minor, compare_at_minor, currency, position, created_at, updated_at)
+      VALUES ('var_1', 'prd_1', 'usr_1', 'T-1', '{}', 1000, 1200, 'EUR', 0, 1, 1), ('var_2', 'prd_1', 'usr_1', 'T-2', '{}', 1500, NULL, 'EUR', 1, 1, 1)`,
+    `INSERT INTO product_image (id, product_id, variant_id, key, content_type, width, height, position, created_at)
+      VALUES ('img_2', 'prd_1', 'var_1', 'k2', 'image/png', 1, 1, 0, 1), ('img_1', 'prd_1', NULL, 'k1', 'image/png', 1, 1, 5, 1)`,
+  ]);
+  await migrateDatabase(database);
+  const summaryOf = async () =>
+    JSON.parse(String((await database.client.execute("SELECT list_summary FROM product WHERE id = 'prd_1'")).rows[0]?.list_summary)) as unknown;
+  expect(await summaryOf()).toEqual({
+    id: "prd_1",
+    slug: "tee",
+    title: "Tee",
+    brand: { slug: "acme", name: "Acme" },
+    category: { slug: "tees", name: "Tees" },
+    price: { currency: "EUR", min: 1000, max: 1500 },
+    compareAt: 1200,
+    inStock: true,
+    // the product's own image comes before a variant's, whatever their positions
+    thumbnailUrl: "/v1/images/img_1/thumb",
+    rating: { average: 4.37, count: 3 },
+  });
+  // from now on the triggers follow every change
+  await database.client.batch([
+    "UPDATE brand SET name = 'Acme Co' WHERE id = 'brd_1'",
+    "UPDATE variant SET compare_at_minor = NULL WHERE id = 'var_1'",
+    "DELETE FROM product_image WHERE id = 'img_1'",
+  ]);
+  expect(await summaryOf()).toMatchObject({ brand: { name: "Acme Co" }, thumbnailUrl: "/v1/images/img_2/thumb" });
+  expect(await summaryOf()).not.toHaveProperty("compareAt");
+});
