@@ -15,14 +15,17 @@ export interface Target {
   body: string | undefined;
   /** For requests that change each time: called once per connection, and its script shapes every request on it. */
   perConnection?: () => ConnectionScript;
+  /**
+   * GETs that walk these paths in turn, each connection from its own random starting point. Unlike a script, the
+   * requests are fixed, so autocannon serialises each once: the load generator costs what it does for one URL.
+   */
+  paths?: string[];
 }
 
 /** What one request may change. */
 export interface RequestParts {
   headers: Record<string, string>;
   body: string | undefined;
-  /** path and query, when not the target's */
-  path?: string;
 }
 
 /**
@@ -76,6 +79,7 @@ export function measure(target: Target, settings: LoadSettings): Promise<Measure
         duration: settings.warmupSeconds + settings.durationSeconds,
         timeout: settings.timeoutSeconds,
         ...(target.perConnection === undefined ? {} : { setupClient: scripted(target.perConnection) }),
+        ...(target.paths === undefined ? {} : { setupClient: walking(target.paths, target.headers) }),
       },
       (error) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
@@ -116,11 +120,19 @@ function scripted(perConnection: () => ConnectionScript): (client: autocannon.Cl
       {
         setupRequest: (request) => {
           const next = script.nextRequest({ headers: { ...(request.headers as Record<string, string>) }, body: request.body?.toString() });
-          return { ...request, headers: next.headers, body: next.body ?? "", ...(next.path === undefined ? {} : { path: next.path }) };
+          return { ...request, headers: next.headers, body: next.body ?? "" };
         },
         onResponse: (status, body) => script.onResponse?.(status, body),
       },
     ]);
+  };
+}
+
+function walking(paths: string[], headers: Record<string, string>): (client: autocannon.Client) => void {
+  return (client) => {
+    const start = Math.floor(Math.random() * paths.length);
+    const rotated = [...paths.slice(start), ...paths.slice(0, start)];
+    client.setRequests(rotated.map((path) => ({ method: "GET", path, headers })));
   };
 }
 

@@ -35,6 +35,7 @@ try {
   const extraUsers = seedUsersNeeded(scenarios, settings);
   console.log(`bench: starting ${[...needs].join(", ")}${extraUsers ? ` and registering ${extraUsers + 1} users` : ""} …`);
   const system = await startSystem(needs, extraUsers, cleanup);
+  pinLoadGeneratorToOneCpu();
 
   const rows: Row[] = [];
   for (const scenario of scenarios) {
@@ -88,16 +89,17 @@ function targetOf(name: string, load: Load, system: BenchSystem): Target {
     body: seed ? load.body?.(seed) : undefined,
   };
   if (seed && load.perConnection) target.perConnection = load.perConnection(seed);
+  if (load.paths) target.paths = load.paths;
   return target;
 }
 
 /** One request first, so a scenario that is wrong (not slow) says why instead of printing a table of non-2xx. */
 async function probe(name: string, target: Target): Promise<void> {
   const script = target.perConnection?.();
-  const { headers, body, path } = script ? script.nextRequest({ headers: target.headers, body: target.body }) : { ...target, path: undefined };
+  const { headers, body } = script ? script.nextRequest({ headers: target.headers, body: target.body }) : target;
   const init: RequestInit = { method: target.method, headers };
   if (body !== undefined) init.body = body;
-  const response = await fetch(path === undefined ? target.url : new URL(path, target.url), init);
+  const response = await fetch(target.url, init);
   const text = await response.text();
   script?.onResponse?.(response.status, text);
   if (!response.ok) console.warn(`bench: ${name}: the probe got ${response.status}: ${text.slice(0, 500)}`);
@@ -136,3 +138,16 @@ async function runInfo() {
     settings,
   };
 }
+
+/**
+ * The load generator (autocannon, in this process) keeps to the first CPU, so the servers it measures, started
+ * before with every CPU allowed, mostly have the others to themselves. Without this the scheduler now and then puts
+ * a server beside the load generator and one run measures half what the next does. Linux only (taskset); elsewhere
+ * nothing changes.
+ */
+function pinLoadGeneratorToOneCpu(): void {
+  if (cpus().length < 2) return;
+  const pinned = Bun.spawnSync(["taskset", "-a", "-p", "-c", "0", String(process.pid)], { stdout: "ignore", stderr: "ignore" });
+  if (!pinned.success) console.warn("bench: could not pin the load generator to one CPU (taskset); figures will vary more between runs");
+}
+

@@ -27,6 +27,8 @@ export interface Load {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   headers?: (seed: Seed) => Record<string, string>;
   body?: (seed: Seed) => string;
+  /** GETs walking these paths in turn (the first one is `path`, which the probe sends); see Target.paths */
+  paths?: string[];
   /** For requests that differ each time (see ConnectionScript); called once per connection. */
   perConnection?: (seed: Seed) => () => ConnectionScript;
   /** How many seeded users it needs for a run of these settings (logins: accounts; refresh: sessions). */
@@ -147,15 +149,6 @@ const CATALOG_CHANGES_PER_SECOND = 20;
 /** The page the edge scenario reads: one URL, so after the warm-up every request is a cache hit. */
 const BENCH_PRODUCT_PATH = BENCH_PRODUCT_PATHS[0] as string;
 
-/** Each connection walks `paths` in turn from its own, random, starting point. */
-function cycling(paths: string[]): Pick<Load, "perConnection"> {
-  return {
-    perConnection: () => () => {
-      let next = Math.floor(Math.random() * paths.length);
-      return { nextRequest: (defaults: RequestParts) => ({ ...defaults, path: paths[next++ % paths.length] }) };
-    },
-  };
-}
 /** Two filters: a root category (its subtree: ~12 % of the catalogue) and a price cap; a full first page of 20. */
 const BENCH_LIST_PATH = "/v1/products?category=electronics&price_max=20000";
 
@@ -195,7 +188,7 @@ export const SCENARIOS: Scenario[] = [
     name: `GET /v1/products/{id} (core direct, ${BENCH_PRODUCT_PAGES.toLocaleString("en")} pages)`,
     via: "core",
     path: BENCH_PRODUCT_PATH,
-    ...cycling(BENCH_PRODUCT_PATHS),
+    paths: BENCH_PRODUCT_PATHS,
   },
   { id: "product-list-filtered", name: "GET /v1/products?category&price_max (core direct)", via: "core", path: BENCH_LIST_PATH },
   {
@@ -203,7 +196,7 @@ export const SCENARIOS: Scenario[] = [
     name: `GET /v1/products/{id} (core direct, 1,000 pages, ${CATALOG_CHANGES_PER_SECOND} catalog changes/s)`,
     via: "core",
     path: BENCH_PRODUCT_PATH,
-    ...cycling(BENCH_PRODUCT_PATHS),
+    paths: BENCH_PRODUCT_PATHS,
     catalogChangesPerSecond: CATALOG_CHANGES_PER_SECOND,
   },
   {
