@@ -150,4 +150,3 @@ function pinLoadGeneratorToOneCpu(): void {
   const pinned = Bun.spawnSync(["taskset", "-a", "-p", "-c", "0", String(process.pid)], { stdout: "ignore", stderr: "ignore" });
   if (!pinned.success) console.warn("bench: could not pin the load generator to one CPU (taskset); figures will vary more between runs");
 }
-
