@@ -208,6 +208,14 @@ export const SCENARIOS: Scenario[] = [
   },
   // anonymous GETs: the probe and the warm-up fill the edge's cache, so these measure cache hits
   { id: "product-detail-via-edge", name: "GET /v1/products/{id} through the edge (cache hit)", via: "edge", path: BENCH_PRODUCT_PATH },
+  // the same page through the edge to the core: a cookie makes the edge bypass its cache (x-cache: BYPASS)
+  {
+    id: "product-detail-via-edge-origin",
+    name: "GET /v1/products/{id} through the edge to the core (cache bypassed)",
+    via: "edge",
+    path: BENCH_PRODUCT_PATH,
+    headers: () => ({ cookie: "bench=1" }),
+  },
   {
     id: "product-list-filtered-via-edge",
     name: "GET /v1/products?category&price_max through the edge (cache hit)",
