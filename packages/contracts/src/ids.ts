@@ -17,6 +17,13 @@ export const ID_PREFIX = {
   reservation: "rsv",
   adjustment: "adj",
   import: "imp",
+  ledgerAccount: "lac",
+  ledgerTransaction: "ltx",
+  ledgerEntry: "len",
+  payment: "pay",
+  refund: "rfd",
+  fraudAssessment: "frd",
+  settlementHold: "hld",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -13,6 +13,7 @@ export * from "./inventory.ts";
 export * from "./money.ts";
 export * from "./oauth.ts";
 export * from "./pagination.ts";
+export * from "./payments.ts";
 export * from "./products.ts";
 export * from "./profile.ts";
 export * from "./text.ts";

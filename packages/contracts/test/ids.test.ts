@@ -37,6 +37,13 @@ describe("id prefixes", () => {
       reservation: "rsv",
       adjustment: "adj",
       import: "imp",
+      ledgerAccount: "lac",
+      ledgerTransaction: "ltx",
+      ledgerEntry: "len",
+      payment: "pay",
+      refund: "rfd",
+      fraudAssessment: "frd",
+      settlementHold: "hld",
     });
     expect(new Set(Object.values(ID_PREFIX)).size).toBe(KINDS.length);
   });

@@ -1,0 +1,157 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { idPattern } from "./ids.ts";
+import { SUPPORTED_CURRENCIES } from "./money.ts";
+
+const PAYMENT_ID = "pay_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C";
+const TIMESTAMP = Type.String({ format: "date-time", examples: ["2026-11-25T10:00:00.000Z"] });
+
+export const PaymentCurrency = Type.Unsafe<(typeof SUPPORTED_CURRENCIES)[number]>(
+  Type.Union(
+    SUPPORTED_CURRENCIES.map((c) => Type.Literal(c)),
+    { error: `must be one of the supported currencies: ${SUPPORTED_CURRENCIES.join(", ")}`, description: "ISO 4217 code", examples: ["EUR"] },
+  ),
+);
+
+/** The largest amount one payment may carry, in minor units: far above any real basket, far below 2^53. */
+export const MAX_PAYMENT_MINOR = 100_000_000_000;
+
+export const PAYMENT_PROVIDERS = ["sandbox", "stripe", "razorpay", "paypal"] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDERS)[number];
+
+export const PAYMENT_STATUSES = ["requires_action", "processing", "authorized", "captured", "failed", "canceled"] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const RISK_DECISIONS = ["allow", "review", "block"] as const;
+export type RiskDecision = (typeof RISK_DECISIONS)[number];
+
+// ---- wallet ----
+
+export const WalletBalance = Type.Object({
+  currency: Type.String({ examples: ["EUR"] }),
+  amount: Type.Integer({ description: "minor units", examples: [2500] }),
+});
+export type WalletBalance = Static<typeof WalletBalance>;
+
+export const WalletEntry = Type.Object({
+  id: Type.String({ examples: ["len_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
+  transactionId: Type.String({ examples: ["ltx_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
+  /** top_up, payment, refund… */
+  kind: Type.String({ examples: ["top_up"] }),
+  amount: Type.Integer({ description: "minor units: positive into the wallet, negative out of it", examples: [2500] }),
+  currency: Type.String({ examples: ["EUR"] }),
+  description: Type.String({ examples: ["Top-up"] }),
+  reference: Type.Union([Type.String(), Type.Null()], { description: "the payment or refund it belongs to", examples: [PAYMENT_ID] }),
+  createdAt: TIMESTAMP,
+});
+export type WalletEntry = Static<typeof WalletEntry>;
+
+export const WalletView = Type.Object(
+  {
+    balances: Type.Array(WalletBalance, { description: "one per currency the wallet has ever held" }),
+    entries: Type.Array(WalletEntry, { description: "newest first" }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: "pass as `cursor` for older entries; null on the last page" }),
+  },
+  { $id: "WalletView" },
+);
+export type WalletView = Static<typeof WalletView>;
+
+export const WalletQuery = Type.Object(
+  {
+    currency: Type.Optional(PaymentCurrency),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$", description: "entries per page, 1–100 (default 20)", examples: ["20"] })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type WalletQuery = Static<typeof WalletQuery>;
+
+// ---- payments ----
+
+export const TopUpBody = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 1, maximum: MAX_PAYMENT_MINOR, description: "minor units of `currency`", examples: [2500] }),
+    currency: PaymentCurrency,
+    provider: Type.Optional(
+      Type.Union(
+        PAYMENT_PROVIDERS.map((p) => Type.Literal(p)),
+        { description: "default: the platform's default provider" },
+      ),
+    ),
+    paymentMethod: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        "The provider's payment method: a Stripe `pm_…` id, or for the sandbox a test card number (4242424242424242 succeeds, 4000000000000002 is declined, 4000002500003155 needs authentication, 4000000000000341 fails after a moment)",
+      examples: ["4242424242424242"],
+    }),
+  },
+  { additionalProperties: false, $id: "TopUpBody", example: { amount: 2500, currency: "EUR", paymentMethod: "4242424242424242" } },
+);
+export type TopUpBody = Static<typeof TopUpBody>;
+
+export const PaymentView = Type.Object(
+  {
+    id: Type.String({ examples: [PAYMENT_ID] }),
+    purpose: Type.String({ examples: ["top_up"] }),
+    status: Type.Union(PAYMENT_STATUSES.map((s) => Type.Literal(s))),
+    amount: Type.Integer({ examples: [2500] }),
+    currency: Type.String({ examples: ["EUR"] }),
+    walletAmount: Type.Integer({ description: "the part paid from the wallet", examples: [0] }),
+    provider: Type.String({ examples: ["sandbox"] }),
+    captured: Type.Integer({ examples: [2500] }),
+    refunded: Type.Integer({ examples: [0] }),
+    nextAction: Type.Union([Type.Object({ type: Type.Literal("authenticate"), url: Type.String() }), Type.Null()], {
+      description: "when status is requires_action: where the buyer completes the extra authentication step",
+    }),
+    failureReason: Type.Union([Type.String(), Type.Null()]),
+    risk: Type.Union([Type.Object({ decision: Type.Union(RISK_DECISIONS.map((d) => Type.Literal(d))), score: Type.Integer() }), Type.Null()]),
+    createdAt: TIMESTAMP,
+    updatedAt: TIMESTAMP,
+  },
+  { $id: "PaymentView" },
+);
+export type PaymentView = Static<typeof PaymentView>;
+
+export const PaymentIdParams = Type.Object({ id: Type.String({ pattern: idPattern("payment"), error: "must be a payment id (pay_…)" }) });
+
+export const SandboxAuthenticationBody = Type.Object(
+  { result: Type.Union([Type.Literal("approve"), Type.Literal("deny")], { description: "what the buyer does on the bank's page" }) },
+  { additionalProperties: false, example: { result: "approve" } },
+);
+export type SandboxAuthenticationBody = Static<typeof SandboxAuthenticationBody>;
+
+export const ProviderParams = Type.Object({
+  provider: Type.Union(
+    PAYMENT_PROVIDERS.map((p) => Type.Literal(p)),
+    { error: `must be one of ${PAYMENT_PROVIDERS.join(", ")}` },
+  ),
+});
+
+export const WebhookAck = Type.Object({ received: Type.Boolean(), duplicate: Type.Boolean() });
+
+// ---- refunds ----
+
+export const RefundBody = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 1, maximum: MAX_PAYMENT_MINOR, description: "minor units; at most what is captured and not yet refunded" }),
+    destination: Type.Optional(Type.Union([Type.Literal("wallet"), Type.Literal("original")], { description: "default: original" })),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false, example: { amount: 1000, destination: "wallet", reason: "item damaged" } },
+);
+export type RefundBody = Static<typeof RefundBody>;
+
+export const RefundView = Type.Object(
+  {
+    id: Type.String({ examples: ["rfd_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
+    paymentId: Type.String({ examples: [PAYMENT_ID] }),
+    amount: Type.Integer(),
+    currency: Type.String(),
+    destination: Type.String(),
+    status: Type.String({ examples: ["succeeded"] }),
+    reason: Type.String(),
+    createdAt: TIMESTAMP,
+  },
+  { $id: "RefundView" },
+);
+export type RefundView = Static<typeof RefundView>;
