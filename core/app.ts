@@ -3,6 +3,7 @@ import { openapi } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
 import { catalogModule } from "./catalog/index.ts";
+import { paymentsModule } from "./payments/index.ts";
 import { SERVICE_NAMES, type ServiceName } from "./config.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { plugin } from "./http/plugin.ts";
@@ -24,6 +25,7 @@ interface ServiceModule {
 const SERVICES: Record<ServiceName, ServiceModule> = {
   accounts: accountsModule,
   catalog: catalogModule,
+  payments: paymentsModule,
 };
 
 /** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
@@ -61,6 +63,7 @@ export function createApp(deps: Deps) {
             { name: "catalog", description: "Public catalog: products, categories, brands" },
             { name: "seller", description: "Sellers' own products, variants, images, stock and imports" },
             { name: "inventory", description: "Stock levels, reservations and adjustments" },
+            { name: "payments", description: "Wallet, top-ups, payment provider webhooks, refunds" },
             { name: "platform", description: "Health, readiness, metrics" },
             { name: "internal", description: "Service-to-service; not for clients" },
             { name: "development", description: "Only in BAZAAR_ENV=development" },

@@ -1,6 +1,6 @@
 import type { JWK } from "jose";
 
-export const SERVICE_NAMES = ["accounts", "catalog"] as const;
+export const SERVICE_NAMES = ["accounts", "catalog", "payments"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type EventsConfig =
@@ -56,6 +56,17 @@ export interface Config {
   /** WebAuthn relying party: the site passkeys are bound to */
   webauthn: { rpId: string; rpName: string; origins: string[] };
   oauthProviders: OAuthProviderConfig[];
+  payments: PaymentsConfig;
+}
+
+/** The payment gateways: the sandbox always; the others when their keys are set. */
+export interface PaymentsConfig {
+  defaultProvider: "sandbox" | "stripe" | "razorpay" | "paypal";
+  /** where the sandbox delivers its webhooks: this core's own endpoint unless set */
+  sandboxWebhookUrl: string;
+  stripe?: { secretKey: string; webhookSecret: string };
+  razorpay?: { keyId: string; keySecret: string; webhookSecret: string };
+  paypal?: { clientId: string; clientSecret: string; webhookId: string; apiBase?: string };
 }
 
 export class ConfigError extends Error {
@@ -113,6 +124,7 @@ export function loadConfig(env: Env): Config {
           secretAccessKey: read.required("S3_SECRET_ACCESS_KEY"),
         };
   const publicUrl = read.url("PUBLIC_URL", "http://127.0.0.1:8787");
+  const port = read.int("PORT", 3000, 0, 65535);
   const appSecret = read.optional("APP_SECRET");
   if (appSecret && appSecret.length < 32) problems.push("APP_SECRET: must be at least 32 characters");
   if (!appSecret && appEnv === "production") problems.push("APP_SECRET: required in production (at least 32 random characters)");
@@ -120,7 +132,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     env: appEnv,
     host: read.optional("HOST") ?? "127.0.0.1",
-    port: read.int("PORT", 3000, 0, 65535),
+    port,
     databaseUrl,
     signingKey: read.jwk("AUTH_SIGNING_KEY"),
     previousSigningKeys: read.jwkList("AUTH_PREVIOUS_SIGNING_KEYS"),
@@ -147,12 +159,39 @@ export function loadConfig(env: Env): Config {
         .filter(Boolean),
     },
     oauthProviders: read.oauthProviders("OAUTH_PROVIDERS"),
+    payments: readPayments(read, port),
   };
   if (appSecret) config.appSecret = appSecret;
   if (databaseAuthToken) config.databaseAuthToken = databaseAuthToken;
   if (eventsSecret) config.eventsSecret = eventsSecret;
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function readPayments(read: Reader, port: number): PaymentsConfig {
+  const payments: PaymentsConfig = {
+    defaultProvider: read.oneOf("PAYMENTS_DEFAULT_PROVIDER", ["sandbox", "stripe", "razorpay", "paypal"] as const, "sandbox"),
+    sandboxWebhookUrl: read.url("PAYMENTS_SANDBOX_WEBHOOK_URL", `http://127.0.0.1:${port}/v1/payments/webhooks/sandbox`),
+  };
+  if (read.optional("STRIPE_SECRET_KEY")) {
+    payments.stripe = { secretKey: read.required("STRIPE_SECRET_KEY"), webhookSecret: read.required("STRIPE_WEBHOOK_SECRET") };
+  }
+  if (read.optional("RAZORPAY_KEY_ID")) {
+    payments.razorpay = {
+      keyId: read.required("RAZORPAY_KEY_ID"),
+      keySecret: read.required("RAZORPAY_KEY_SECRET"),
+      webhookSecret: read.required("RAZORPAY_WEBHOOK_SECRET"),
+    };
+  }
+  if (read.optional("PAYPAL_CLIENT_ID")) {
+    payments.paypal = {
+      clientId: read.required("PAYPAL_CLIENT_ID"),
+      clientSecret: read.required("PAYPAL_CLIENT_SECRET"),
+      webhookId: read.required("PAYPAL_WEBHOOK_ID"),
+      ...(read.optional("PAYPAL_API_BASE") ? { apiBase: read.url("PAYPAL_API_BASE", "") } : {}),
+    };
+  }
+  return payments;
 }
 
 class Reader {

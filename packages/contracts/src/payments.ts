@@ -51,7 +51,25 @@ export const WalletView = Type.Object(
     entries: Type.Array(WalletEntry, { description: "newest first" }),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: "pass as `cursor` for older entries; null on the last page" }),
   },
-  { $id: "WalletView" },
+  {
+    $id: "WalletView",
+    example: {
+      balances: [{ currency: "EUR", amount: 2500 }],
+      entries: [
+        {
+          id: "len_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
+          transactionId: "ltx_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
+          kind: "top_up",
+          amount: 2500,
+          currency: "EUR",
+          description: "Wallet top-up",
+          reference: PAYMENT_ID,
+          createdAt: "2026-11-25T10:00:00.000Z",
+        },
+      ],
+      nextCursor: null,
+    },
+  },
 );
 export type WalletView = Static<typeof WalletView>;
 
@@ -93,7 +111,7 @@ export const PaymentView = Type.Object(
   {
     id: Type.String({ examples: [PAYMENT_ID] }),
     purpose: Type.String({ examples: ["top_up"] }),
-    status: Type.Union(PAYMENT_STATUSES.map((s) => Type.Literal(s))),
+    status: Type.Unsafe<PaymentStatus>(Type.Union(PAYMENT_STATUSES.map((s) => Type.Literal(s)))),
     amount: Type.Integer({ examples: [2500] }),
     currency: Type.String({ examples: ["EUR"] }),
     walletAmount: Type.Integer({ description: "the part paid from the wallet", examples: [0] }),
@@ -104,11 +122,29 @@ export const PaymentView = Type.Object(
       description: "when status is requires_action: where the buyer completes the extra authentication step",
     }),
     failureReason: Type.Union([Type.String(), Type.Null()]),
-    risk: Type.Union([Type.Object({ decision: Type.Union(RISK_DECISIONS.map((d) => Type.Literal(d))), score: Type.Integer() }), Type.Null()]),
+    risk: Type.Union([Type.Object({ decision: Type.Unsafe<RiskDecision>(Type.Union(RISK_DECISIONS.map((d) => Type.Literal(d)))), score: Type.Integer() }), Type.Null()]),
     createdAt: TIMESTAMP,
     updatedAt: TIMESTAMP,
   },
-  { $id: "PaymentView" },
+  {
+    $id: "PaymentView",
+    example: {
+      id: PAYMENT_ID,
+      purpose: "top_up",
+      status: "captured",
+      amount: 2500,
+      currency: "EUR",
+      walletAmount: 0,
+      provider: "sandbox",
+      captured: 2500,
+      refunded: 0,
+      nextAction: null,
+      failureReason: null,
+      risk: { decision: "allow", score: 42 },
+      createdAt: "2026-11-25T10:00:00.000Z",
+      updatedAt: "2026-11-25T10:00:01.000Z",
+    },
+  },
 );
 export type PaymentView = Static<typeof PaymentView>;
 
@@ -127,7 +163,10 @@ export const ProviderParams = Type.Object({
   ),
 });
 
-export const WebhookAck = Type.Object({ received: Type.Boolean(), duplicate: Type.Boolean() });
+export const WebhookAck = Type.Object(
+  { received: Type.Boolean(), duplicate: Type.Boolean({ description: "true when this event id was received before: nothing was done again" }) },
+  { example: { received: true, duplicate: false } },
+);
 
 // ---- refunds ----
 
@@ -152,6 +191,18 @@ export const RefundView = Type.Object(
     reason: Type.String(),
     createdAt: TIMESTAMP,
   },
-  { $id: "RefundView" },
+  {
+    $id: "RefundView",
+    example: {
+      id: "rfd_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
+      paymentId: PAYMENT_ID,
+      amount: 1000,
+      currency: "EUR",
+      destination: "original",
+      status: "succeeded",
+      reason: "item damaged",
+      createdAt: "2026-11-25T10:00:00.000Z",
+    },
+  },
 );
 export type RefundView = Static<typeof RefundView>;

@@ -194,6 +194,30 @@ export const inventoryLowStock = defineEvent(
   ),
 );
 
+/** A payment gateway's webhook, verified and stored (provider_event): payments applies it through the outbox. */
+export const paymentProviderEventReceived = defineEvent(
+  "payment.provider_event_received",
+  1,
+  Type.Object({ provider: Type.String(), eventId: Type.String() }, { additionalProperties: false }),
+);
+
+/** A payment reached a new status (captured, failed…). */
+export const paymentStatusChanged = defineEvent(
+  "payment.status_changed",
+  1,
+  Type.Object(
+    {
+      paymentId: Type.String(),
+      buyerId: Type.String(),
+      purpose: Type.String(),
+      status: Type.String(),
+      amountMinor: Type.Integer(),
+      currency: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const EVENT_CATALOGUE = [
   userRegistered,
   userLoggedIn,
@@ -213,6 +237,8 @@ export const EVENT_CATALOGUE = [
   variantPriceChanged,
   inventoryChanged,
   inventoryLowStock,
+  paymentProviderEventReceived,
+  paymentStatusChanged,
 ] as const;
 export type CatalogueEvent = (typeof EVENT_CATALOGUE)[number];
 export type EventType = CatalogueEvent["type"];

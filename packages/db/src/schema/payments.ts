@@ -93,6 +93,10 @@ export const payment = sqliteTable(
     capturedMinor: integer("captured_minor").notNull().default(0),
     refundedMinor: integer("refunded_minor").notNull().default(0),
     failureReason: text("failure_reason"),
+    /** when status is requires_action: where the buyer completes the extra step */
+    nextActionUrl: text("next_action_url"),
+    /** when the newest provider news applied to it happened (epoch ms): older news, arriving late, changes nothing */
+    providerUpdatedAt: integer("provider_updated_at"),
     /** the buyer's Idempotency-Key: a replay returns this payment */
     idempotencyKey: text("idempotency_key"),
     version: integer("version").notNull().default(1),

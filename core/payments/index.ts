@@ -1,0 +1,44 @@
+import { paymentProviderEventReceived } from "@bazaar/events";
+import { plugin } from "../http/plugin.ts";
+import type { Deps } from "../platform/deps.ts";
+import { applyProviderEvent, type Providers } from "./charges/service.ts";
+import { ledgerReconciliationJob } from "./ledger/jobs.ts";
+import type { PaymentProvider } from "./providers/provider.ts";
+import { SandboxProvider } from "./providers/sandbox.ts";
+import { walletRoutes } from "./wallet/routes.ts";
+import { webhookRoutes } from "./webhooks/routes.ts";
+
+/** One set of gateways per process (the sandbox keeps its test payments in memory, so routes and subscribers share it). */
+const providersOf = new WeakMap<Deps, Providers>();
+
+/** The gateways this process can use: the sandbox always, the others when configured. */
+export function paymentProviders(deps: Deps): Providers {
+  let providers = providersOf.get(deps);
+  if (providers) return providers;
+  const { payments } = deps.config;
+  const sandbox = new SandboxProvider({
+    webhookSecret: deps.secrets.hmac("payments:sandbox-webhooks", "v1"),
+    deliver: async (body, headers) => {
+      await fetch(payments.sandboxWebhookUrl, { method: "POST", body, headers });
+    },
+    authenticationUrl: (paymentId) => `${deps.config.publicUrl}/v1/me/payments/${paymentId}/sandbox-authentication`,
+    clock: deps.clock,
+  });
+  const byName: Partial<Record<PaymentProvider["name"], PaymentProvider>> = { sandbox };
+  providers = { byName, defaultProvider: payments.defaultProvider };
+  providersOf.set(deps, providers);
+  return providers;
+}
+
+/** The payments service as the app composes it: wallet and top-ups, gateway webhooks, refunds. */
+export const paymentsModule = {
+  routes(deps: Deps) {
+    const providers = paymentProviders(deps);
+    return plugin("payments").use(walletRoutes(deps, providers)).use(webhookRoutes(deps, providers));
+  },
+  subscribe(deps: Deps) {
+    const ctx = { database: deps.database, clock: deps.clock, ids: deps.ids, eventsWritten: () => deps.relay?.kick() };
+    deps.bus.subscribe("payments.apply-provider-event", paymentProviderEventReceived, (p) => applyProviderEvent(ctx, p.provider, p.eventId));
+  },
+  jobs: [ledgerReconciliationJob],
+};

@@ -1,0 +1,122 @@
+import {
+  ConflictError,
+  PaymentIdParams,
+  PaymentView,
+  RefundBody,
+  RefundView,
+  SandboxAuthenticationBody,
+  TopUpBody,
+  ValidationError,
+  WalletQuery,
+  WalletView,
+} from "@bazaar/contracts";
+import { t } from "elysia";
+import { authentication } from "../../http/authentication.ts";
+import { plugin } from "../../http/plugin.ts";
+import { problems } from "../../http/problems.ts";
+import { requestContext } from "../../http/request-context.ts";
+import type { Deps } from "../../platform/deps.ts";
+import { applyProviderState, findPayment, getPayment, type Providers, refundPayment, topUp, view } from "../charges/service.ts";
+import { ProviderError } from "../providers/provider.ts";
+import { SandboxProvider } from "../providers/sandbox.ts";
+import { getWallet } from "./service.ts";
+
+const TAGS = ["payments"];
+/** Requests that move money take an Idempotency-Key (a replay returns the first result): printable, bounded. */
+const IdempotencyHeaders = t.Object({
+  "idempotency-key": t.Optional(
+    t.String({ minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$", description: "any unique string per intended operation" }),
+  ),
+});
+
+/** The buyer's wallet and payments, the sandbox's authentication page, and staff refunds. */
+export function walletRoutes(deps: Deps, providers: Providers) {
+  return plugin("payments/wallet")
+    .use(requestContext(deps))
+    .use(authentication(deps))
+    .get("/v1/me/wallet", ({ ctx, actor, query }) => getWallet(ctx, actor, query), {
+      auth: true,
+      query: WalletQuery,
+      response: { 200: WalletView, ...problems(401, 422) },
+      detail: { operationId: "getWallet", tags: TAGS, summary: "Your wallet: the balance in each currency and its entries, newest first" },
+    })
+    .post(
+      "/v1/me/wallet/top-ups",
+      async ({ ctx, actor, body, headers, set }) => {
+        set.status = 201;
+        return topUp(ctx, providers, actor, body, headers["idempotency-key"]);
+      },
+      {
+        auth: true,
+        body: TopUpBody,
+        headers: IdempotencyHeaders,
+        response: { 201: PaymentView, ...problems(400, 401, 409, 413, 415, 422, 502) },
+        detail: {
+          operationId: "topUpWallet",
+          tags: TAGS,
+          summary: "Add money to your wallet with a card (or another method of a payment provider)",
+          description:
+            "The wallet is credited once the provider captures the payment: at once for most cards, after authentication when `status` is `requires_action` (follow `nextAction.url`), or when the provider's webhook arrives. Send an `Idempotency-Key`: a retry with the same key returns the same payment and charges nothing twice.",
+        },
+      },
+    )
+    .get("/v1/me/payments/:id", ({ ctx, actor, params }) => getPayment(ctx, actor, params.id), {
+      auth: true,
+      params: PaymentIdParams,
+      response: { 200: PaymentView, ...problems(401, 404, 422) },
+      detail: { operationId: "getPayment", tags: TAGS, summary: "One of your payments" },
+    })
+    .post(
+      "/v1/me/payments/:id/sandbox-authentication",
+      async ({ ctx, actor, params, body }) => {
+        // the caller's own payment, or 404
+        await getPayment(ctx, actor, params.id);
+        const sandbox = providers.byName.sandbox;
+        const row = await findPayment(ctx, params.id);
+        if (!(sandbox instanceof SandboxProvider) || row?.provider !== "sandbox" || !row.providerRef) {
+          throw new ValidationError([{ path: "/", message: "only a sandbox payment has a sandbox authentication step" }]);
+        }
+        let answer: ReturnType<SandboxProvider["authenticate"]>;
+        try {
+          answer = sandbox.authenticate(row.providerRef, body.result);
+        } catch (error) {
+          if (error instanceof ProviderError) throw new ConflictError(error.message, "/");
+          throw error;
+        }
+        return view(await applyProviderState(ctx, row.id, answer));
+      },
+      {
+        auth: true,
+        params: PaymentIdParams,
+        body: SandboxAuthenticationBody,
+        response: { 200: PaymentView, ...problems(400, 401, 404, 413, 415, 422) },
+        detail: {
+          operationId: "completeSandboxAuthentication",
+          tags: TAGS,
+          summary: "Sandbox only: approve or deny the extra authentication step of a test payment, as the buyer would on the bank's page",
+        },
+      },
+    )
+    .post(
+      "/v1/admin/payments/:id/refunds",
+      async ({ ctx, params, body, headers, set }) => {
+        const key = headers["idempotency-key"];
+        if (!key) throw new ValidationError([{ path: "/headers/idempotency-key", message: "is required: a refund must never be made twice" }]);
+        set.status = 201;
+        return refundPayment(ctx, providers, params.id, body, key);
+      },
+      {
+        auth: ["admin"],
+        params: PaymentIdParams,
+        body: RefundBody,
+        headers: IdempotencyHeaders,
+        response: { 201: RefundView, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        detail: {
+          operationId: "refundPayment",
+          tags: TAGS,
+          summary: "Staff: refund part or all of a captured payment",
+          description: "Never more than was captured and not yet refunded. Requires an `Idempotency-Key`; a replay returns the first refund.",
+        },
+      },
+    );
+}
