@@ -17,7 +17,8 @@ afterAll(() => database.destroy());
 const wallet = (user: string, currency = "EUR"): AccountKey => ({ kind: "buyer_wallet", ownerId: user, currency });
 const clearing = (currency = "EUR"): AccountKey => ({ kind: "provider_clearing", ownerId: "sandbox", currency });
 const commission = (currency = "EUR"): AccountKey => ({ kind: "platform_commission", ownerId: PLATFORM, currency });
-const balance = async (user: string, currency = "EUR") => (await balancesOf(database, user, "buyer_wallet")).find((b) => b.currency === currency)?.amountMinor ?? 0;
+const balance = async (user: string, currency = "EUR") =>
+  (await balancesOf(database, user, "buyer_wallet")).find((b) => b.currency === currency)?.amountMinor ?? 0;
 let keys = 0;
 const key = () => `test-${++keys}`;
 
@@ -44,9 +45,24 @@ const spend = (user: string, amount: number, currency = "EUR") =>
 
 describe("a transaction", () => {
   test("must balance in every currency, with non-zero whole amounts", () => {
-    expect(() => assertBalanced([{ account: wallet("u"), amountMinor: 5 }, { account: clearing(), amountMinor: -4 }])).toThrow("does not balance");
-    expect(() => assertBalanced([{ account: wallet("u"), amountMinor: 5 }, { account: clearing("USD"), amountMinor: -5 }])).toThrow("does not balance");
-    expect(() => assertBalanced([{ account: wallet("u"), amountMinor: 0.5 }, { account: clearing(), amountMinor: -0.5 }])).toThrow("non-zero integers");
+    expect(() =>
+      assertBalanced([
+        { account: wallet("u"), amountMinor: 5 },
+        { account: clearing(), amountMinor: -4 },
+      ]),
+    ).toThrow("does not balance");
+    expect(() =>
+      assertBalanced([
+        { account: wallet("u"), amountMinor: 5 },
+        { account: clearing("USD"), amountMinor: -5 },
+      ]),
+    ).toThrow("does not balance");
+    expect(() =>
+      assertBalanced([
+        { account: wallet("u"), amountMinor: 0.5 },
+        { account: clearing(), amountMinor: -0.5 },
+      ]),
+    ).toThrow("non-zero integers");
     expect(() => assertBalanced([{ account: wallet("u"), amountMinor: 5 }])).toThrow("at least two");
   });
 

@@ -5,10 +5,10 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import {
   type CreatePaymentInput,
   type PaymentProvider,
+  ProviderError,
   type ProviderEvent,
   type ProviderPayment,
   type ProviderRefund,
-  ProviderError,
   WebhookSignatureError,
 } from "./provider.ts";
 
@@ -106,7 +106,8 @@ export class SandboxProvider implements PaymentProvider {
   async capture(ref: string, amountMinor: number, idempotencyKey: string): Promise<ProviderPayment> {
     return this.#once(idempotencyKey, () => {
       const payment = this.#find(ref);
-      if (payment.status !== "authorized") throw new ProviderError(`Only an authorized payment can be captured; this one is ${payment.status}`, "invalid_request");
+      if (payment.status !== "authorized")
+        throw new ProviderError(`Only an authorized payment can be captured; this one is ${payment.status}`, "invalid_request");
       if (amountMinor < 1 || amountMinor > payment.amountMinor) throw new ProviderError("The capture amount exceeds the authorized amount", "invalid_request");
       payment.status = "captured";
       payment.capturedMinor = amountMinor;

@@ -122,7 +122,10 @@ export const PaymentView = Type.Object(
       description: "when status is requires_action: where the buyer completes the extra authentication step",
     }),
     failureReason: Type.Union([Type.String(), Type.Null()]),
-    risk: Type.Union([Type.Object({ decision: Type.Unsafe<RiskDecision>(Type.Union(RISK_DECISIONS.map((d) => Type.Literal(d)))), score: Type.Integer() }), Type.Null()]),
+    risk: Type.Union([
+      Type.Object({ decision: Type.Unsafe<RiskDecision>(Type.Union(RISK_DECISIONS.map((d) => Type.Literal(d)))), score: Type.Integer() }),
+      Type.Null(),
+    ]),
     createdAt: TIMESTAMP,
     updatedAt: TIMESTAMP,
   },
