@@ -19,10 +19,17 @@ test("defaults are the embedded ones", () => {
     env: "development",
     port: 3000,
     databaseUrl: "file:data/bazaar.db",
-    services: ["accounts", "catalog"],
+    services: ["accounts", "catalog", "payments"],
     events: { transport: "inprocess" },
   });
   expect(config.eventsSecret).toBeUndefined();
+  expect(config.payments).toEqual({ defaultProvider: "sandbox", sandboxWebhookUrl: "http://127.0.0.1:3000/v1/payments/webhooks/sandbox" });
+});
+
+test("a payment gateway's keys come together or not at all", () => {
+  expect(problems({ AUTH_SIGNING_KEY: key, STRIPE_SECRET_KEY: "sk_test_x" })).toEqual(["STRIPE_WEBHOOK_SECRET: required"]);
+  expect(problems({ AUTH_SIGNING_KEY: key, RAZORPAY_KEY_ID: "rzp_test" })).toEqual(["RAZORPAY_KEY_SECRET: required", "RAZORPAY_WEBHOOK_SECRET: required"]);
+  expect(problems({ AUTH_SIGNING_KEY: key, PAYMENTS_DEFAULT_PROVIDER: "bitcoin" })[0]).toContain("PAYMENTS_DEFAULT_PROVIDER");
 });
 
 test("every problem is named once, all together", () => {

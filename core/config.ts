@@ -64,6 +64,8 @@ export interface PaymentsConfig {
   defaultProvider: "sandbox" | "stripe" | "razorpay" | "paypal";
   /** where the sandbox delivers its webhooks: this core's own endpoint unless set */
   sandboxWebhookUrl: string;
+  /** an FX rate feed (`{base}` in it is replaced); without one the seeded table is used */
+  fxRatesUrl?: string;
   stripe?: { secretKey: string; webhookSecret: string };
   razorpay?: { keyId: string; keySecret: string; webhookSecret: string };
   paypal?: { clientId: string; clientSecret: string; webhookId: string; apiBase?: string };
@@ -173,6 +175,7 @@ function readPayments(read: Reader, port: number): PaymentsConfig {
     defaultProvider: read.oneOf("PAYMENTS_DEFAULT_PROVIDER", ["sandbox", "stripe", "razorpay", "paypal"] as const, "sandbox"),
     sandboxWebhookUrl: read.url("PAYMENTS_SANDBOX_WEBHOOK_URL", `http://127.0.0.1:${port}/v1/payments/webhooks/sandbox`),
   };
+  if (read.optional("FX_RATES_URL")) payments.fxRatesUrl = read.url("FX_RATES_URL", "");
   if (read.optional("STRIPE_SECRET_KEY")) {
     payments.stripe = { secretKey: read.required("STRIPE_SECRET_KEY"), webhookSecret: read.required("STRIPE_WEBHOOK_SECRET") };
   }

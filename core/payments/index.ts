@@ -2,9 +2,12 @@ import { paymentProviderEventReceived } from "@bazaar/events";
 import { plugin } from "../http/plugin.ts";
 import type { Deps } from "../platform/deps.ts";
 import { applyProviderEvent, type Providers } from "./charges/service.ts";
+import { fxRoutes } from "./fx/routes.ts";
+import { HttpRateProvider, refreshRates, seedRatesIfEmpty } from "./fx/service.ts";
 import { ledgerReconciliationJob } from "./ledger/jobs.ts";
 import type { PaymentProvider } from "./providers/provider.ts";
 import { SandboxProvider } from "./providers/sandbox.ts";
+import { StripeProvider } from "./providers/stripe.ts";
 import { walletRoutes } from "./wallet/routes.ts";
 import { webhookRoutes } from "./webhooks/routes.ts";
 
@@ -25,6 +28,7 @@ export function paymentProviders(deps: Deps): Providers {
     clock: deps.clock,
   });
   const byName: Partial<Record<PaymentProvider["name"], PaymentProvider>> = { sandbox };
+  if (payments.stripe) byName.stripe = new StripeProvider(payments.stripe);
   providers = { byName, defaultProvider: payments.defaultProvider };
   providersOf.set(deps, providers);
   return providers;
@@ -34,11 +38,22 @@ export function paymentProviders(deps: Deps): Providers {
 export const paymentsModule = {
   routes(deps: Deps) {
     const providers = paymentProviders(deps);
-    return plugin("payments").use(walletRoutes(deps, providers)).use(webhookRoutes(deps, providers));
+    return plugin("payments").use(walletRoutes(deps, providers)).use(webhookRoutes(deps, providers)).use(fxRoutes(deps));
   },
   subscribe(deps: Deps) {
     const ctx = { database: deps.database, clock: deps.clock, ids: deps.ids, eventsWritten: () => deps.relay?.kick() };
     deps.bus.subscribe("payments.apply-provider-event", paymentProviderEventReceived, (p) => applyProviderEvent(ctx, p.provider, p.eventId));
   },
-  jobs: [ledgerReconciliationJob],
+  jobs: [
+    ledgerReconciliationJob,
+    {
+      // the seeded table until a rate feed is configured, then the feed's rates, refreshed
+      name: "payments.fx_rates",
+      everyMs: 6 * 3_600_000,
+      run: (deps: Deps) =>
+        deps.config.payments.fxRatesUrl
+          ? refreshRates(deps, new HttpRateProvider({ url: deps.config.payments.fxRatesUrl }))
+          : seedRatesIfEmpty(deps.database, deps.clock()),
+    },
+  ],
 };
