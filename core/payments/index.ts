@@ -5,7 +5,9 @@ import { applyProviderEvent, type Providers } from "./charges/service.ts";
 import { fxRoutes } from "./fx/routes.ts";
 import { HttpRateProvider, refreshRates, seedRatesIfEmpty } from "./fx/service.ts";
 import { ledgerReconciliationJob } from "./ledger/jobs.ts";
+import { PayPalProvider } from "./providers/paypal.ts";
 import type { PaymentProvider } from "./providers/provider.ts";
+import { RazorpayProvider } from "./providers/razorpay.ts";
 import { SandboxProvider } from "./providers/sandbox.ts";
 import { StripeProvider } from "./providers/stripe.ts";
 import { walletRoutes } from "./wallet/routes.ts";
@@ -29,6 +31,8 @@ export function paymentProviders(deps: Deps): Providers {
   });
   const byName: Partial<Record<PaymentProvider["name"], PaymentProvider>> = { sandbox };
   if (payments.stripe) byName.stripe = new StripeProvider(payments.stripe);
+  if (payments.razorpay) byName.razorpay = new RazorpayProvider(payments.razorpay);
+  if (payments.paypal) byName.paypal = new PayPalProvider(payments.paypal);
   providers = { byName, defaultProvider: payments.defaultProvider };
   providersOf.set(deps, providers);
   return providers;
