@@ -188,7 +188,9 @@ export async function applyProviderState(
     ),
   );
   if (state.status === "captured" && payment.purpose === "top_up") {
-    await post(ledgerDeps(ctx), creditTopUp(payment, captured), [update, event]);
+    const { replayed } = await post(ledgerDeps(ctx), creditTopUp(payment, captured), [update, event]);
+    // credited before (a racing apply whose status update lost to a version change): the status still moves
+    if (replayed) await ctx.database.batch([update, event]);
   } else {
     await ctx.database.batch([update, event]);
   }
@@ -235,25 +237,27 @@ export async function receiveWebhook(
     throw error;
   }
   const now = ctx.clock();
-  const { db } = ctx.database;
-  const stored = db
-    .insert(schema.providerEvent)
-    .values({
-      provider: providerName,
-      eventId: event.eventId,
-      type: event.type,
-      objectRef: event.providerRef ?? null,
-      occurredAt: event.occurredAt,
-      receivedAt: now,
-      payload: JSON.stringify(event),
-    })
-    .onConflictDoNothing()
-    .returning({ eventId: schema.providerEvent.eventId });
-  const [inserted] = (await ctx.database.batch([stored])) as [{ eventId: string }[]];
-  if (!inserted?.length) return { received: true, duplicate: true };
-  await ctx.database.write((tx) =>
-    outboxInsert(tx, createEvent(paymentProviderEventReceived, { provider: providerName, eventId: event.eventId }, { ids: ctx.ids, now })),
-  );
+  // the event and its outbox row commit together: a crash between them would leave a stored event that is never
+  // applied, while its redelivery is skipped as a duplicate
+  const inserted = await ctx.database.transaction(async (tx) => {
+    const rows = await tx
+      .insert(schema.providerEvent)
+      .values({
+        provider: providerName,
+        eventId: event.eventId,
+        type: event.type,
+        objectRef: event.providerRef ?? null,
+        occurredAt: event.occurredAt,
+        receivedAt: now,
+        payload: JSON.stringify(event),
+      })
+      .onConflictDoNothing()
+      .returning({ eventId: schema.providerEvent.eventId });
+    if (!rows.length) return false;
+    await outboxInsert(tx, createEvent(paymentProviderEventReceived, { provider: providerName, eventId: event.eventId }, { ids: ctx.ids, now }));
+    return true;
+  });
+  if (!inserted) return { received: true, duplicate: true };
   ctx.eventsWritten();
   return { received: true, duplicate: false };
 }

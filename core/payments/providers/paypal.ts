@@ -22,6 +22,7 @@
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
   type CreatePaymentInput,
+  guarded,
   type PaymentProvider,
   ProviderError,
   type ProviderEvent,
@@ -188,7 +189,7 @@ export class PayPalProvider implements PaymentProvider {
       ],
       payment_source: paymentSource,
     };
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       try {
         return toPayment(await this.call<PayPalOrder>("POST", "/v2/checkout/orders", body, input.idempotencyKey));
       } catch (error) {
@@ -206,7 +207,7 @@ export class PayPalProvider implements PaymentProvider {
    * (not yet approved, already done) answers the order as it stands.
    */
   async confirm(providerRef: string, idempotencyKey: string): Promise<ProviderPayment> {
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const order = await this.order(providerRef);
       try {
         return toPayment(await this.confirmOrder(order, idempotencyKey));
@@ -217,7 +218,7 @@ export class PayPalProvider implements PaymentProvider {
   }
 
   async capture(providerRef: string, amountMinor: number, idempotencyKey: string): Promise<ProviderPayment> {
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const found = await this.order(providerRef);
       if (found.status !== "COMPLETED" && found.status !== "APPROVED") {
         throw new ProviderError(`The buyer has not approved this PayPal order (${found.status})`, "invalid_request");
@@ -246,7 +247,7 @@ export class PayPalProvider implements PaymentProvider {
   }
 
   async cancel(providerRef: string, idempotencyKey: string): Promise<ProviderPayment> {
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const order = await this.order(providerRef);
       if (payments(order).captures?.some((c) => CAPTURED.has(c.status)))
         throw new ProviderError("A captured payment cannot be canceled; refund it", "invalid_request");
@@ -262,7 +263,7 @@ export class PayPalProvider implements PaymentProvider {
 
   async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund> {
     const value = toPayPalValue(input.amountMinor, input.currency);
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const order = await this.order(input.providerRef);
       const captures = payments(order).captures ?? [];
       // a fully refunded capture still goes to PayPal: a retried refund gets its first answer back by request id
@@ -312,7 +313,7 @@ export class PayPalProvider implements PaymentProvider {
       throw toProviderError(error);
     }
     if (verdict.verification_status !== "SUCCESS") throw new WebhookSignatureError("PayPal did not verify the webhook signature");
-    return guarded(() => this.toEvent(event));
+    return guarded(toProviderError, () => this.toEvent(event));
   }
 
   private async toEvent(event: PayPalEvent): Promise<ProviderEvent> {
@@ -483,15 +484,6 @@ function toRefund(refund: PayPalRefund): ProviderRefund {
   if (refund.status === "COMPLETED") return { providerRef: refund.id, status: "succeeded" };
   if (refund.status === "PENDING") return { providerRef: refund.id, status: "pending" };
   return { providerRef: refund.id, status: "failed", failureReason: refund.status_details?.reason ?? "PayPal could not process the refund" };
-}
-
-/** Runs a call sequence, answering any failure in our words. */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toProviderError(error);
-  }
 }
 
 function toProviderError(error: unknown): ProviderError {

@@ -103,3 +103,12 @@ export interface PaymentProvider {
   /** Verifies a webhook's signature over the exact raw body and reads it; throws WebhookSignatureError. */
   parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent>;
 }
+
+/** Runs a gateway call sequence, answering any failure in our words (`toProviderError` knows the gateway's). */
+export async function guarded<T>(toProviderError: (error: unknown) => ProviderError, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toProviderError(error);
+  }
+}

@@ -25,6 +25,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
   type CreatePaymentInput,
+  guarded,
   type PaymentProvider,
   ProviderError,
   type ProviderEvent,
@@ -131,7 +132,7 @@ export class RazorpayProvider implements PaymentProvider {
   async createPayment(input: CreatePaymentInput): Promise<ProviderPayment> {
     checkAmount(input.amountMinor, input.currency);
     const method = paymentMethod(input.paymentMethod);
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const order = await this.findOrCreateOrder(input);
       const attempts = (await this.get<Collection<RazorpayPayment>>(`/v1/orders/${order.id}/payments`)).items;
       const mine = attempts.find((p) => note(p.notes, "idempotency_key") === input.idempotencyKey);
@@ -164,7 +165,7 @@ export class RazorpayProvider implements PaymentProvider {
   }
 
   async capture(providerRef: string, amountMinor: number, _idempotencyKey: string): Promise<ProviderPayment> {
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const payment = await this.get<RazorpayPayment>(`/v1/payments/${encodeURIComponent(providerRef)}`);
       // a retried capture finds the payment captured already: the same answer, nothing done twice
       if (payment.captured && payment.amount === amountMinor) return toPayment(payment);
@@ -177,7 +178,7 @@ export class RazorpayProvider implements PaymentProvider {
   }
 
   async cancel(providerRef: string, _idempotencyKey: string): Promise<ProviderPayment> {
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const payment = await this.get<RazorpayPayment>(`/v1/payments/${encodeURIComponent(providerRef)}`);
       if (payment.status === "failed") return toPayment(payment);
       if (payment.captured) throw new ProviderError("A captured payment cannot be canceled; refund it", "invalid_request");
@@ -188,7 +189,7 @@ export class RazorpayProvider implements PaymentProvider {
   async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund> {
     checkAmount(input.amountMinor, input.currency);
     const path = `/v1/payments/${encodeURIComponent(input.providerRef)}`;
-    return guarded(async () => {
+    return guarded(toProviderError, async () => {
       const refunds = (await this.get<Collection<RazorpayRefund>>(`${path}/refunds`)).items;
       const existing = refunds.find((r) => note(r.notes, "idempotency_key") === input.idempotencyKey);
       if (existing) return toRefund(existing);
@@ -325,15 +326,6 @@ function paymentStatus(payment: RazorpayPayment, redirect: boolean): ProviderPay
 function toRefund(refund: RazorpayRefund): ProviderRefund {
   const status = refund.status === "processed" ? "succeeded" : refund.status === "failed" ? "failed" : "pending";
   return { providerRef: refund.id, status, ...(status === "failed" ? { failureReason: "Razorpay could not process the refund" } : {}) };
-}
-
-/** Runs a call sequence, answering any failure in our words. */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toProviderError(error);
-  }
 }
 
 function toProviderError(error: unknown): ProviderError {
