@@ -1,5 +1,29 @@
+import type { TSchema } from "@sinclair/typebox";
+import { problemDoc } from "../../http/problems.ts";
+
 /** What public catalog reads tell shared caches (the edge): fresh for a minute, then served stale while refreshed for five more. */
 export const PUBLIC_CACHE_CONTROL = "public, s-maxage=60, stale-while-revalidate=300";
+
+const cachedHeaders = (cacheControl: string) => ({
+  "cache-control": { description: cacheControl, schema: { type: "string" as const } },
+  etag: { description: "strong validator of the body; send it back in If-None-Match", schema: { type: "string" as const } },
+});
+// plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
+const asDoc = (schema: TSchema) => schema as unknown as { type: "object" };
+
+/**
+ * The documented responses of a cacheable read. They are written out here rather than derived
+ * from `response`, which would leave no room for the 304 (and the handler answers a Response of
+ * its own, which Elysia never validates anyway).
+ */
+export function cachedResponses(description: string, schema: TSchema, failures: Record<number, string>, cacheControl = PUBLIC_CACHE_CONTROL) {
+  const headers = cachedHeaders(cacheControl);
+  return {
+    200: { description, headers, content: { "application/json": { schema: asDoc(schema) } } },
+    304: { description: "If-None-Match matched: the cached copy is current", headers },
+    ...Object.fromEntries(Object.entries(failures).map(([status, why]) => [status, problemDoc(why)])),
+  };
+}
 
 /** A serialised public response: its exact body and the strong ETag that is a hash of it. */
 export interface CacheableBody {

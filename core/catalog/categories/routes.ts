@@ -21,12 +21,12 @@ import {
   UpdateBrandBody,
   UpdateCategoryBody,
 } from "@bazaar/contracts";
-import type { TSchema } from "@sinclair/typebox";
 import { authentication } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problemDoc, problems } from "../../http/problems.ts";
+import { problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
+import { cachedResponses } from "../browse/http-cache.ts";
 import * as categories from "./service.ts";
 
 const PUBLIC = ["catalog"];
@@ -35,26 +35,6 @@ const ADMIN_ROLES: ["admin"] = ["admin"];
 
 /** Shared caches (the edge, CDNs) keep public reads five minutes and may serve them a minute stale while refetching. */
 export const PUBLIC_CACHE_CONTROL = "public, s-maxage=300, stale-while-revalidate=60";
-
-const CACHED_HEADERS = {
-  "cache-control": { description: PUBLIC_CACHE_CONTROL, schema: { type: "string" as const } },
-  etag: { description: "strong validator of the body; send it back in If-None-Match", schema: { type: "string" as const } },
-};
-// plain JSON Schema; Elysia's detail is typed with OpenAPI 3.0's, which disagrees only about number bounds
-const asDoc = (schema: TSchema) => schema as unknown as { type: "object" };
-
-/**
- * The documented responses of a cacheable read. They are written out here rather than derived
- * from `response`, which would leave no room for the 304 (and the handler answers a Response of
- * its own, which Elysia never validates anyway).
- */
-function cachedResponses(description: string, schema: TSchema, failures: Record<number, string>) {
-  return {
-    200: { description, headers: CACHED_HEADERS, content: { "application/json": { schema: asDoc(schema) } } },
-    304: { description: "If-None-Match matched: the cached copy is current", headers: CACHED_HEADERS },
-    ...Object.fromEntries(Object.entries(failures).map(([status, why]) => [status, problemDoc(why)])),
-  };
-}
 
 /**
  * A public read, serialised once so its ETag is a hash of exactly the bytes sent; a matching
@@ -87,7 +67,7 @@ export function categoriesRoutes(deps: Deps) {
         tags: PUBLIC,
         summary: "The whole category tree, nested (siblings by sortOrder, then name)",
         description: "Cacheable: `Cache-Control` and a strong `ETag`; send `If-None-Match` to get 304 when nothing changed.",
-        responses: cachedResponses("the tree", CategoryTree, {}),
+        responses: cachedResponses("the tree", CategoryTree, {}, PUBLIC_CACHE_CONTROL),
       },
     })
     .get("/v1/categories/:slug", async ({ ctx, params, request }) => cacheable(request, await categories.categoryDetail(ctx, params.slug)), {
@@ -97,7 +77,7 @@ export function categoriesRoutes(deps: Deps) {
         tags: PUBLIC,
         summary: "One category: breadcrumbs from the root, its children, and the attributes its products may have (its ancestors' too)",
         description: "Cacheable like the tree: `ETag` and `If-None-Match` → 304.",
-        responses: cachedResponses("the category", CategoryDetail, { 404: "no category has this slug", 422: "the slug is malformed" }),
+        responses: cachedResponses("the category", CategoryDetail, { 404: "no category has this slug", 422: "the slug is malformed" }, PUBLIC_CACHE_CONTROL),
       },
     })
     .get("/v1/brands", async ({ ctx, query, request }) => cacheable(request, await categories.listBrands(ctx, query)), {
@@ -107,7 +87,12 @@ export function categoriesRoutes(deps: Deps) {
         tags: PUBLIC,
         summary: "Brands, alphabetically, a page at a time; `q` keeps those whose name (or slug) starts with it",
         description: "Cacheable: `ETag` and `If-None-Match` → 304.",
-        responses: cachedResponses("a page of brands", BrandPage, { 400: "the cursor is not one this API issued", 422: "limit or q is out of range" }),
+        responses: cachedResponses(
+          "a page of brands",
+          BrandPage,
+          { 400: "the cursor is not one this API issued", 422: "limit or q is out of range" },
+          PUBLIC_CACHE_CONTROL,
+        ),
       },
     })
     .group("/v1/admin/categories", (app) =>

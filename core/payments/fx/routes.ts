@@ -1,16 +1,10 @@
 import { ValidationError } from "@bazaar/contracts";
-import { cacheableJson, PUBLIC_CACHE_CONTROL } from "../../catalog/browse/http-cache.ts";
+import { cacheableJson, cachedResponses, PUBLIC_CACHE_CONTROL } from "../../catalog/browse/http-cache.ts";
 import { plugin } from "../../http/plugin.ts";
-import { problemDoc } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { FxRateList, FxRatesQuery } from "./contracts.ts";
 import { listRates, PIVOT_CURRENCY } from "./service.ts";
-
-const CACHED_HEADERS = {
-  "cache-control": { description: PUBLIC_CACHE_CONTROL, schema: { type: "string" as const } },
-  etag: { description: "strong validator of the body; send it back in If-None-Match", schema: { type: "string" as const } },
-};
 
 /** The public exchange-rate table: what prices are shown and charged with. */
 export function fxRoutes(deps: Deps) {
@@ -30,15 +24,9 @@ export function fxRoutes(deps: Deps) {
           tags: ["payments"],
           summary: "Exchange rates against a base currency (default USD)",
           description: `One rate per supported currency a stored rate reaches: quoted directly, inverted, or crossed through USD, rounded once to nine decimals. Rates are exact decimal strings, never floats; amounts convert with them rounding half to even. An unsupported or repeated \`base\`, or any other query parameter, is 422. Cacheable: \`Cache-Control: ${PUBLIC_CACHE_CONTROL}\` and a strong \`ETag\`; send \`If-None-Match\` to get 304 when nothing changed.`,
-          responses: {
-            200: {
-              description: "the rates",
-              headers: CACHED_HEADERS,
-              content: { "application/json": { schema: FxRateList as unknown as { type: "object" } } },
-            },
-            304: { description: "If-None-Match matched: the cached copy is current", headers: CACHED_HEADERS },
-            422: problemDoc("`base` is not a supported currency or is repeated, or the query has another parameter"),
-          },
+          responses: cachedResponses("the rates", FxRateList, {
+            422: "`base` is not a supported currency or is repeated, or the query has another parameter",
+          }),
         },
       },
     );

@@ -11,7 +11,7 @@ import {
   WalletView,
 } from "@bazaar/contracts";
 import { t } from "elysia";
-import { authentication } from "../../http/authentication.ts";
+import { authentication, requireOwner } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
@@ -70,10 +70,9 @@ export function walletRoutes(deps: Deps, providers: Providers) {
       "/v1/me/payments/:id/sandbox-authentication",
       async ({ ctx, actor, params, body }) => {
         // the caller's own payment, or 404
-        await getPayment(ctx, actor, params.id);
+        const row = requireOwner(actor, await findPayment(ctx, params.id), "payment", [], (p) => p.buyerId);
         const sandbox = providers.byName.sandbox;
-        const row = await findPayment(ctx, params.id);
-        if (!(sandbox instanceof SandboxProvider) || row?.provider !== "sandbox" || !row.providerRef) {
+        if (!(sandbox instanceof SandboxProvider) || row.provider !== "sandbox" || !row.providerRef) {
           throw new ValidationError([{ path: "/", message: "only a sandbox payment has a sandbox authentication step" }]);
         }
         let answer: ReturnType<SandboxProvider["authenticate"]>;
