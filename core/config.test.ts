@@ -23,7 +23,13 @@ test("defaults are the embedded ones", () => {
     events: { transport: "inprocess" },
   });
   expect(config.eventsSecret).toBeUndefined();
-  expect(config.payments).toEqual({ defaultProvider: "sandbox", sandboxWebhookUrl: "http://127.0.0.1:3000/v1/payments/webhooks/sandbox" });
+  expect(config.payments).toEqual({
+    defaultProvider: "sandbox",
+    sandboxWebhookUrl: "http://127.0.0.1:3000/v1/payments/webhooks/sandbox",
+    defaultCommissionBps: 1000,
+    settlementHoldDays: 30,
+    authorizationDays: 6,
+  });
 });
 
 test("a payment gateway's keys come together or not at all", () => {

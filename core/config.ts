@@ -66,6 +66,12 @@ export interface PaymentsConfig {
   sandboxWebhookUrl: string;
   /** an FX rate feed (`{base}` in it is replaced); without one the seeded table is used */
   fxRatesUrl?: string;
+  /** the platform's commission on a sale in a category without its own rate, in basis points */
+  defaultCommissionBps: number;
+  /** a sale's proceeds stay pending this long after capture, until orders set the real end of the return window */
+  settlementHoldDays: number;
+  /** an authorised, uncaptured card payment is cancelled after this long (gateways let authorisations lapse at about 7 days) */
+  authorizationDays: number;
   stripe?: { secretKey: string; webhookSecret: string };
   razorpay?: { keyId: string; keySecret: string; webhookSecret: string };
   paypal?: { clientId: string; clientSecret: string; webhookId: string; apiBase?: string };
@@ -174,6 +180,9 @@ function readPayments(read: Reader, port: number): PaymentsConfig {
   const payments: PaymentsConfig = {
     defaultProvider: read.oneOf("PAYMENTS_DEFAULT_PROVIDER", ["sandbox", "stripe", "razorpay", "paypal"] as const, "sandbox"),
     sandboxWebhookUrl: read.url("PAYMENTS_SANDBOX_WEBHOOK_URL", `http://127.0.0.1:${port}/v1/payments/webhooks/sandbox`),
+    defaultCommissionBps: read.int("PAYMENTS_DEFAULT_COMMISSION_BPS", 1000, 0, 10_000),
+    settlementHoldDays: read.int("PAYMENTS_SETTLEMENT_HOLD_DAYS", 30, 0, 365),
+    authorizationDays: read.int("PAYMENTS_AUTHORIZATION_DAYS", 6, 1, 30),
   };
   if (read.optional("FX_RATES_URL")) payments.fxRatesUrl = read.url("FX_RATES_URL", "");
   if (read.optional("STRIPE_SECRET_KEY")) {

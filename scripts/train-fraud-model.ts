@@ -12,7 +12,7 @@ import { BLOCK_THRESHOLD, REVIEW_THRESHOLD, riskOf } from "../core/payments/frau
 export const WEIGHTS_PATH = join(import.meta.dir, "../core/payments/fraud/model-weights.json");
 
 /** Bump when the features or the generator change meaning; the hash after it changes with every new fit. */
-const MODEL_NAME = "fraud-lr-1";
+const MODEL_NAME = "fraud-lr-2";
 
 export const TRAINING = {
   seed: 20_261_125,
@@ -98,7 +98,7 @@ const COUNTRIES = ["PT", "US", "DE", "BR", "IN", "JP", "GB", "FR", "NG", "MX", "
 interface Draft {
   ageDays: number;
   history: number;
-  /** the user's typical captured amount, major units */
+  /** the user's typical captured amount, US dollars */
   typical: number;
   amount: number;
   p10m: number;
@@ -115,9 +115,6 @@ interface Draft {
   declines: number;
 }
 
-/** Some currencies count in large numbers (JPY, KRW, IDR…): without FX their amounts look ~150× bigger. */
-const largeUnit = (r: Random) => (r.chance(0.06) ? 150 : 1);
-
 function otherCountry(r: Random, home: string): string {
   let c = r.pick(COUNTRIES);
   while (c === home) c = r.pick(COUNTRIES);
@@ -129,7 +126,8 @@ function toFeatures(r: Random, d: Draft): FraudFeatures {
   const history = Math.min(HISTORY_SIZE, d.history);
   const median = history ? d.typical * r.logNormal(1, 0.1) : null;
   const mean = median === null ? null : median * r.logNormal(1.15, 0.1);
-  const amountMajor = Math.max(0.01, Math.round(d.amount * 100) / 100);
+  // features.ts converts every amount to US dollars, rounded to the cent
+  const amountUsd = Math.max(0.01, Math.round(d.amount * 100) / 100);
   const unknown = (p: number) => r.chance(p);
   const countries = {
     ipCountry: d.ipPayments === null || unknown(0.05) ? null : d.ipAway ? otherCountry(r, d.home) : d.home,
@@ -143,12 +141,14 @@ function toFeatures(r: Random, d: Draft): FraudFeatures {
     cardPayments24h: d.cardUsers === null ? 0 : d.cardPayments,
     cardUsers24h: d.cardUsers ?? 0,
     ipPayments1h: d.ipPayments ?? 0,
-    amountMajor,
+    amountUsd,
+    amountConverted: true,
     historyPayments: history,
-    historyMedianMajor: median,
-    historyMeanMajor: mean,
-    amountToMedian: median ? amountMajor / median : null,
-    amountToMean: mean ? amountMajor / mean : null,
+    historyMedianUsd: median,
+    historyMeanUsd: mean,
+    historyConverted: true,
+    amountToMedian: median ? amountUsd / median : null,
+    amountToMean: mean ? amountUsd / mean : null,
     firstPayment: history === 0,
     accountAgeDays: d.ageDays,
     ...countries,
@@ -160,10 +160,9 @@ function toFeatures(r: Random, d: Draft): FraudFeatures {
 function legit(r: Random): FraudFeatures {
   const ageDays = r.chance(0.1) ? r.exponential(2) : Math.min(4000, r.logNormal(250, 1.2));
   const history = r.poisson(Math.min(60, (ageDays / 30) * r.logNormal(1, 0.7)));
-  const unit = largeUnit(r);
-  const typical = r.logNormal(35, 0.9) * unit;
+  const typical = r.logNormal(35, 0.9);
   // a big purchase now and then (a phone, a sofa) is normal too
-  const amount = history ? typical * (r.chance(0.04) ? r.logNormal(4, 0.6) : r.logNormal(1, 0.5)) : r.logNormal(45, 1) * unit;
+  const amount = history ? typical * (r.chance(0.04) ? r.logNormal(4, 0.6) : r.logNormal(1, 0.5)) : r.logNormal(45, 1);
   const burst = r.chance(0.015); // a shopping spree, or retries after a typo
   const p10m = r.poisson(burst ? 3 : 0.15);
   const p24h = p10m + r.poisson(burst ? 6 : 1);
@@ -203,7 +202,7 @@ function cardTesting(r: Random): FraudFeatures {
     ageDays,
     history: r.poisson(0.3),
     typical: r.logNormal(25, 0.8),
-    amount: r.logNormal(12, 1) * largeUnit(r),
+    amount: r.logNormal(12, 1),
     p10m,
     p24h,
     cardUsers,
@@ -222,8 +221,7 @@ function cardTesting(r: Random): FraudFeatures {
 /** An old account in someone else's hands: a spend far above its history, from and to elsewhere. */
 function accountTakeover(r: Random): FraudFeatures {
   const ageDays = Math.min(4000, r.logNormal(400, 1));
-  const unit = largeUnit(r);
-  const typical = r.logNormal(35, 0.9) * unit;
+  const typical = r.logNormal(35, 0.9);
   const p10m = r.poisson(1);
   const p24h = p10m + r.poisson(2);
   const newCard = r.chance(0.4);
@@ -255,7 +253,7 @@ function newAccount(r: Random): FraudFeatures {
     ageDays: r.exponential(0.7),
     history: r.chance(0.9) ? 0 : r.poisson(1),
     typical: r.logNormal(35, 0.9),
-    amount: r.logNormal(350, 0.9) * largeUnit(r),
+    amount: r.logNormal(350, 0.9),
     p10m,
     p24h,
     cardUsers,

@@ -1,8 +1,10 @@
-// What the fraud rules and the model see of a payment about to be made, read from the payments tables and the
-// accounts `user` row (read-only). Pure reads: nothing here writes.
-import { minorUnitExponent } from "@bazaar/contracts";
-import { type ReadDb, schema } from "@bazaar/db";
+// What the fraud rules and the model see of a payment about to be made, read from the payments tables, the
+// exchange rates (fx_rate) and the accounts `user` row (read-only). Pure reads: nothing here writes.
+import { minorUnitExponent, ValidationError } from "@bazaar/contracts";
+import { type Database, type ReadDb, schema } from "@bazaar/db";
 import { and, count, desc, eq, gt, gte, ne, sql } from "drizzle-orm";
+import { convert, RATE_ONE_PPB } from "../fx/convert.ts";
+import { PIVOT_CURRENCY, rateFor } from "../fx/service.ts";
 
 const { payment, fraudAssessment, user } = schema;
 
@@ -41,13 +43,17 @@ export interface FraudFeatures {
   cardUsers24h: number;
   /** other payments from this IP address in the last hour (0 without an address) */
   ipPayments1h: number;
-  /** the amount in major units (minor / 10^exponent): comparable across currencies only roughly, no FX */
-  amountMajor: number;
+  /** the amount in US dollars (through fx_rate); in its own currency's major units when no rate reaches it */
+  amountUsd: number;
+  /** false when no exchange rate reached the payment's currency, so `amountUsd` is minor / 10^exponent */
+  amountConverted: boolean;
   /** how many earlier captured payments the history below is made of (at most HISTORY_SIZE) */
   historyPayments: number;
-  /** median and mean captured amount of those, major units; null without history */
-  historyMedianMajor: number | null;
-  historyMeanMajor: number | null;
+  /** median and mean captured amount of those in US dollars (as `amountUsd`); null without history */
+  historyMedianUsd: number | null;
+  historyMeanUsd: number | null;
+  /** false when some history amount had no exchange rate and counts in its own major units; true without history */
+  historyConverted: boolean;
   /** this amount over that median / mean; null without history */
   amountToMedian: number | null;
   amountToMean: number | null;
@@ -65,19 +71,23 @@ export interface FraudFeatures {
   declines24h: number;
 }
 
-/** Reads the features of `input` as of `now` (epoch ms). `db` is any reader: the hot-read connection or the client. */
-export async function readFeatures(db: ReadDb, input: FraudInput, now: number): Promise<FraudFeatures> {
-  const [velocity, card, ipPayments1h, history, createdAt, declines24h] = await Promise.all([
+/** Reads the features of `input` as of `now` (epoch ms): payments on the hot-read connection, rates through fx. */
+export async function readFeatures(database: Database, input: FraudInput, now: number): Promise<FraudFeatures> {
+  const db = database.read;
+  const [velocity, card, ipPayments1h, [history, rates], createdAt, declines24h] = await Promise.all([
     userVelocity(db, input, now),
     cardUsage(db, input, now),
     ipVelocity(db, input, now),
-    capturedHistory(db, input),
+    // the rates wait for the history (its currencies) but not for the other reads
+    capturedHistory(db, input).then(async (rows) => [rows, await usdRates(database, now, [input.currency, ...rows.map((row) => row.currency)])] as const),
     accountCreatedAt(db, input.userId),
     recentDeclines(db, input, now),
   ]);
-  const amountMajor = toMajor(input.amountMinor, input.currency);
-  const median = history.length ? medianOf(history) : null;
-  const mean = history.length ? history.reduce((a, b) => a + b, 0) / history.length : null;
+  const amount = toUsd(input.amountMinor, input.currency, rates);
+  const historyUsd = history.map((row) => toUsd(row.capturedMinor, row.currency, rates));
+  const amounts = historyUsd.map((h) => h.usd);
+  const median = amounts.length ? medianOf(amounts) : null;
+  const mean = amounts.length ? amounts.reduce((a, b) => a + b, 0) / amounts.length : null;
   const countries = {
     ipCountry: countryOrNull(input.ipCountry),
     billingCountry: countryOrNull(input.billingCountry),
@@ -90,12 +100,14 @@ export async function readFeatures(db: ReadDb, input: FraudInput, now: number): 
     cardPayments24h: card.payments,
     cardUsers24h: card.users,
     ipPayments1h,
-    amountMajor,
+    amountUsd: amount.usd,
+    amountConverted: amount.converted,
     historyPayments: history.length,
-    historyMedianMajor: median,
-    historyMeanMajor: mean,
-    amountToMedian: median ? amountMajor / median : null,
-    amountToMean: mean ? amountMajor / mean : null,
+    historyMedianUsd: median,
+    historyMeanUsd: mean,
+    historyConverted: historyUsd.every((h) => h.converted),
+    amountToMedian: median ? amount.usd / median : null,
+    amountToMean: mean ? amount.usd / mean : null,
     firstPayment: history.length === 0,
     accountAgeDays: createdAt === undefined ? 0 : Math.max(0, now - createdAt) / DAY,
     ...countries,
@@ -107,6 +119,36 @@ export async function readFeatures(db: ReadDb, input: FraudInput, now: number): 
 /** Minor units to major units by the currency's exponent only (JPY 0, USD 2, KWD 3): no exchange rates. */
 export function toMajor(amountMinor: number, currency: string): number {
   return amountMinor / 10 ** minorUnitExponent(currency);
+}
+
+/** Each of `currencies`' rate to USD (ppb) that a stored rate reaches: one lookup per currency, however many amounts. */
+async function usdRates(database: Database, now: number, currencies: readonly string[]): Promise<Map<string, number>> {
+  const ctx = { database, clock: () => now };
+  const found = await Promise.all(
+    [...new Set(currencies)].map(async (code) => {
+      try {
+        return [code, (await rateFor(ctx, code, PIVOT_CURRENCY)).ratePpb] as const;
+      } catch (error) {
+        // no rate (or a currency fx does not support): the exponent-only fallback, never a refused assessment
+        if (error instanceof ValidationError) return undefined;
+        throw error;
+      }
+    }),
+  );
+  return new Map(found.filter((entry) => entry !== undefined));
+}
+
+/** The amount in US dollars at `rates`, rounded to the cent as fx rounds; exponent-only when no rate is known. */
+export function toUsd(amountMinor: number, currency: string, rates: ReadonlyMap<string, number>): { usd: number; converted: boolean } {
+  const ratePpb = rates.get(currency);
+  if (ratePpb === undefined) return { usd: toMajor(amountMinor, currency), converted: false };
+  try {
+    return { usd: toMajor(convert(amountMinor, currency, PIVOT_CURRENCY, ratePpb), PIVOT_CURRENCY), converted: true };
+  } catch (error) {
+    // beyond a safe integer of cents (tens of trillions) the last cent does not matter: a float will do
+    if (error instanceof RangeError) return { usd: toMajor(amountMinor, currency) * (ratePpb / RATE_ONE_PPB), converted: true };
+    throw error;
+  }
 }
 
 export function medianOf(values: readonly number[]): number {
@@ -184,15 +226,14 @@ async function ipVelocity(db: ReadDb, input: FraudInput, now: number): Promise<n
   return Number(row?.n ?? 0);
 }
 
-/** The user's most recent captured amounts, in major units. */
-async function capturedHistory(db: ReadDb, input: FraudInput): Promise<number[]> {
-  const rows = await db
+/** The user's most recent captured amounts, in minor units of their currencies. */
+async function capturedHistory(db: ReadDb, input: FraudInput): Promise<{ capturedMinor: number; currency: string }[]> {
+  return await db
     .select({ capturedMinor: payment.capturedMinor, currency: payment.currency })
     .from(payment)
     .where(and(eq(payment.buyerId, input.userId), gt(payment.capturedMinor, 0), ne(payment.id, input.paymentId)))
     .orderBy(desc(payment.createdAt))
     .limit(HISTORY_SIZE);
-  return rows.map((row) => toMajor(row.capturedMinor, row.currency));
 }
 
 async function accountCreatedAt(db: ReadDb, userId: string): Promise<number | undefined> {

@@ -97,7 +97,7 @@ describe("the review queue", () => {
     expect(first.items.map((r) => r.id)).toEqual([a, b]);
     expect(first.items[0]).toMatchObject({ decision: "review", reviewStatus: "pending", reviewedBy: null, reviewedAt: null, reviewNote: null });
     expect(first.items[0]?.reasons[0]?.code).toBe("NEW_ACCOUNT_LARGE");
-    expect(first.items[0]?.features).toMatchObject({ firstPayment: true, amountMajor: 1500 });
+    expect(first.items[0]?.features).toMatchObject({ firstPayment: true, amountUsd: 1500, amountConverted: true });
     expect(first.nextCursor).toBeString();
     const second = await list(admin.token, `?limit=2&cursor=${first.nextCursor}`);
     expect(second).toEqual({ items: [expect.objectContaining({ id: c })], nextCursor: null });

@@ -22,9 +22,9 @@ export const LIMITS = {
   /** this amount over the user's median captured amount, with at least `amountSpikeHistory` payments behind it */
   amountSpikeRatio: 5,
   amountSpikeHistory: 3,
-  /** an account younger than this many days paying at least `newAccountAmountMajor` (major units, no FX) */
+  /** an account younger than this many days paying at least `newAccountAmountUsd` (US dollars) */
   newAccountDays: 3,
-  newAccountAmountMajor: 500,
+  newAccountAmountUsd: 500,
   /** failed payments of the user in 24 hours */
   declines24h: 3,
 } as const;
@@ -46,6 +46,9 @@ export type RuleCode = keyof typeof POINTS;
 
 const days = (d: number) => (d < 1 ? "less than a day" : `${Math.floor(d)} day${Math.floor(d) === 1 ? "" : "s"}`);
 const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+/** An amount as the features hold it: US dollars, or its own major units when no exchange rate reached it. */
+const usd = (amount: number, converted: boolean) => (converted ? `${round2(amount)} USD` : `${round2(amount)} (its currency's major units: no exchange rate)`);
 
 /** Every rule that fires on `f`, strongest first (ties in the order of POINTS). */
 export function evaluateRules(f: FraudFeatures): RuleHit[] {
@@ -65,10 +68,14 @@ export function evaluateRules(f: FraudFeatures): RuleHit[] {
     hit("VELOCITY_IP", `${f.ipPayments1h} other payments came from this IP address in the last hour`);
   }
   if (f.amountToMedian !== null && f.historyPayments >= LIMITS.amountSpikeHistory && f.amountToMedian >= LIMITS.amountSpikeRatio) {
-    hit("AMOUNT_SPIKE", `The amount is ${round1(f.amountToMedian)}× this user's median payment (over ${f.historyPayments} payments)`);
+    const median = f.historyMedianUsd === null ? "" : ` of ${usd(f.historyMedianUsd, f.historyConverted)}`;
+    hit(
+      "AMOUNT_SPIKE",
+      `The amount (${usd(f.amountUsd, f.amountConverted)}) is ${round1(f.amountToMedian)}× this user's median payment${median} (over ${f.historyPayments} payments)`,
+    );
   }
-  if (f.accountAgeDays < LIMITS.newAccountDays && f.amountMajor >= LIMITS.newAccountAmountMajor) {
-    hit("NEW_ACCOUNT_LARGE", `An account ${days(f.accountAgeDays)} old pays ${round1(f.amountMajor)} (major units)`);
+  if (f.accountAgeDays < LIMITS.newAccountDays && f.amountUsd >= LIMITS.newAccountAmountUsd) {
+    hit("NEW_ACCOUNT_LARGE", `An account ${days(f.accountAgeDays)} old pays ${usd(f.amountUsd, f.amountConverted)}`);
   }
   if (f.countryMismatches > 0) {
     hit("COUNTRY_MISMATCH", `Countries disagree: ${describeCountries(f)}`, POINTS.COUNTRY_MISMATCH * f.countryMismatches);

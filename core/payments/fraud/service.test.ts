@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { schema } from "@bazaar/db";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { createHarness, type Harness } from "../../testing/harness.ts";
+import { seedRatesIfEmpty } from "../fx/service.ts";
 import { type FraudInput, readFeatures } from "./features.ts";
 import { MODEL_VERSION } from "./model.ts";
 import { LIMITS, POINTS } from "./rules.ts";
@@ -15,6 +16,8 @@ let ctx: FraudCtx;
 beforeEach(async () => {
   h = await createHarness();
   ctx = { database: h.database, clock: () => h.clock.now, ids: h.deps.ids };
+  // as the payments module seeds them at boot: 1 USD = 0.8612 EUR = ¥154.62 = 0.30712 KWD …
+  await seedRatesIfEmpty(h.database, h.clock.now);
 });
 afterEach(() => h.destroy());
 
@@ -96,7 +99,9 @@ describe("assessPayment", () => {
     });
     expect(JSON.parse(row.reasons)).toEqual(result.reasons);
     const features = JSON.parse(row.features);
-    expect(features).toMatchObject({ firstPayment: true, userPayments24h: 0, cardUsers24h: 1, countryMismatches: 0, amountMajor: 25, declines24h: 0 });
+    // 25.00 EUR at 1 / 0.8612
+    expect(features).toMatchObject({ firstPayment: true, userPayments24h: 0, cardUsers24h: 1, countryMismatches: 0, amountUsd: 29.03, declines24h: 0 });
+    expect(features).toMatchObject({ amountConverted: true, historyConverted: true });
     expect(features.accountAgeDays).toBeCloseTo(200, 3);
   });
 
@@ -130,10 +135,10 @@ describe("assessPayment", () => {
     const paid = [];
     for (let i = 0; i < 6; i++) paid.push(await paymentRow(other, { amountMinor: 1000, status: "captured", at: h.clock.now - i * 5_000 }));
     await assessPayment(ctx, payment(other, { paymentId: paid[0] as string }));
-    const features = await readFeatures(h.database.read, payment(other), h.clock.now);
+    const features = await readFeatures(h.database, payment(other), h.clock.now);
     expect(features.userPayments10m).toBe(6);
     // an hour later the 10-minute window is empty but the day still counts them
-    const later = await readFeatures(h.database.read, payment(other), h.clock.now + 60 * MINUTE);
+    const later = await readFeatures(h.database, payment(other), h.clock.now + 60 * MINUTE);
     expect([later.userPayments10m, later.userPayments24h]).toEqual([0, 6]);
   });
 
@@ -177,10 +182,10 @@ describe("assessPayment", () => {
     );
     // an hour after the first of them: it has aged out, the ten since (the last assessment included) still count
     h.clock.advance(50 * MINUTE + 1);
-    const features = await readFeatures(h.database.read, payment(users[0] as string, ip), h.clock.now);
+    const features = await readFeatures(h.database, payment(users[0] as string, ip), h.clock.now);
     expect(features.ipPayments1h).toBe(LIMITS.ipPayments1h);
     h.clock.advance(MINUTE);
-    expect((await readFeatures(h.database.read, payment(users[0] as string, ip), h.clock.now)).ipPayments1h).toBe(LIMITS.ipPayments1h - 1);
+    expect((await readFeatures(h.database, payment(users[0] as string, ip), h.clock.now)).ipPayments1h).toBe(LIMITS.ipPayments1h - 1);
   });
 
   test("a new account paying a large amount goes to review (pending in the queue) or is blocked", async () => {
@@ -190,7 +195,7 @@ describe("assessPayment", () => {
     expect(result.score).toBeGreaterThanOrEqual(REVIEW_THRESHOLD);
     expect(result.reasons[0]).toEqual({
       code: "NEW_ACCOUNT_LARGE",
-      message: "An account less than a day old pays 1500 (major units)",
+      message: "An account less than a day old pays 1500 USD",
       points: POINTS.NEW_ACCOUNT_LARGE,
     });
     const row = await storedRow(result.id);
@@ -223,28 +228,29 @@ describe("assessPayment", () => {
     });
   });
 
-  test("an amount far above the user's captured history: AMOUNT_SPIKE; amounts compare across currencies by minor-unit exponent", async () => {
+  test("an amount far above the user's captured history: AMOUNT_SPIKE; only captured payments are history", async () => {
     const userId = await buyer(400);
-    // 20.00 EUR, 30.00 USD and ¥25 (exponent 0) are 20, 30 and 25 in major units: median 25
-    await paymentRow(userId, { amountMinor: 2000, status: "captured", at: h.clock.now - 3 * DAY });
-    await paymentRow(userId, { amountMinor: 3000, currency: "USD", status: "captured", at: h.clock.now - 2 * DAY });
-    await paymentRow(userId, { amountMinor: 25, currency: "JPY", status: "captured", at: h.clock.now - DAY - 1 });
-    // neither counted as history: nothing was captured
-    await paymentRow(userId, { amountMinor: 999_999, status: "canceled", at: h.clock.now - 2 * DAY });
+    for (const [i, amountMinor] of [2000, 2500, 3000].entries())
+      await paymentRow(userId, { amountMinor, currency: "USD", status: "captured", at: h.clock.now - (i + 1) * DAY });
+    // not history: nothing was captured
+    await paymentRow(userId, { amountMinor: 999_999, currency: "USD", status: "canceled", at: h.clock.now - 2 * DAY });
 
-    const normal = await assessPayment(ctx, payment(userId, { amountMinor: 30_000, currency: "KWD" })); // 30.000 KWD = 30
+    const normal = await assessPayment(ctx, payment(userId, { amountMinor: 3000, currency: "USD" }));
     expect(codes(normal.reasons)).not.toContain("AMOUNT_SPIKE");
     expect(JSON.parse((await storedRow(normal.id)).features)).toMatchObject({
       historyPayments: 3,
-      historyMedianMajor: 25,
-      historyMeanMajor: 25,
-      amountMajor: 30,
+      historyMedianUsd: 25,
+      historyMeanUsd: 25,
+      historyConverted: true,
+      amountUsd: 30,
       amountToMedian: 1.2,
       firstPayment: false,
     });
 
-    const spike = await assessPayment(ctx, payment(userId, { amountMinor: 20_000, currency: "EUR" }));
-    expect(spike.reasons.find((r) => r.code === "AMOUNT_SPIKE")?.message).toBe("The amount is 8× this user's median payment (over 3 payments)");
+    const spike = await assessPayment(ctx, payment(userId, { amountMinor: 20_000, currency: "USD" }));
+    expect(spike.reasons.find((r) => r.code === "AMOUNT_SPIKE")?.message).toBe(
+      "The amount (200 USD) is 8× this user's median payment of 25 USD (over 3 payments)",
+    );
   });
 
   test("three declines in a day: RECENT_DECLINES; older declines and other statuses do not count", async () => {
@@ -282,6 +288,80 @@ describe("assessPayment", () => {
   });
 });
 
+describe("amounts in US dollars, through the stored exchange rates", () => {
+  const assessed = async (result: { id: string }) => JSON.parse((await storedRow(result.id)).features);
+
+  test("a new account paying ¥50,000 (≈ $323) is not large; ¥100,000 (≈ $647) is", async () => {
+    const userId = await buyer(0);
+    const under = await assessPayment(ctx, payment(userId, { amountMinor: 50_000, currency: "JPY" }));
+    expect(codes(under.reasons)).not.toContain("NEW_ACCOUNT_LARGE");
+    expect(await assessed(under)).toMatchObject({ amountUsd: 323.37, amountConverted: true });
+
+    const over = await assessPayment(ctx, payment(userId, { amountMinor: 100_000, currency: "JPY" }));
+    expect(over.reasons.find((r) => r.code === "NEW_ACCOUNT_LARGE")).toEqual({
+      code: "NEW_ACCOUNT_LARGE",
+      message: "An account less than a day old pays 646.75 USD",
+      points: POINTS.NEW_ACCOUNT_LARGE,
+    });
+    expect(["review", "block"]).toContain(over.decision);
+    expect(LIMITS.newAccountAmountUsd).toBe(500);
+  });
+
+  test("KWD counts in thousandths and is worth more than a dollar: 150.000 KWD is under $500, 160.000 KWD over", async () => {
+    const userId = await buyer(0);
+    const fils = await readFeatures(h.database, payment(userId, { amountMinor: 1_234, currency: "KWD" }), h.clock.now);
+    expect(fils).toMatchObject({ amountUsd: 4.02, amountConverted: true });
+
+    const under = await assessPayment(ctx, payment(userId, { amountMinor: 150_000, currency: "KWD" }));
+    expect(codes(under.reasons)).not.toContain("NEW_ACCOUNT_LARGE");
+    expect(await assessed(under)).toMatchObject({ amountUsd: 488.41 });
+    // 160 in major units: under the limit by the exponent alone, over it in dollars
+    const over = await assessPayment(ctx, payment(userId, { amountMinor: 160_000, currency: "KWD" }));
+    expect(over.reasons.find((r) => r.code === "NEW_ACCOUNT_LARGE")?.message).toBe("An account less than a day old pays 520.97 USD");
+  });
+
+  test("a EUR history and a JPY payment compare in dollars: ¥15,000 (≈ $97) is no spike, ¥25,000 (≈ $162) is", async () => {
+    const userId = await buyer(400);
+    // 20.00, 25.00 and 30.00 EUR are $23.22, $29.03 and $34.84: median $29.03
+    for (const [i, amountMinor] of [2000, 2500, 3000].entries())
+      await paymentRow(userId, { amountMinor, currency: "EUR", status: "captured", at: h.clock.now - (i + 1) * DAY });
+
+    // 15000 against 25 by the exponent alone would be a 600× spike
+    const normal = await assessPayment(ctx, payment(userId, { amountMinor: 15_000, currency: "JPY" }));
+    expect(codes(normal.reasons)).not.toContain("AMOUNT_SPIKE");
+    const features = await assessed(normal);
+    expect(features).toMatchObject({ amountUsd: 97.01, historyPayments: 3, historyMedianUsd: 29.03, amountConverted: true, historyConverted: true });
+    expect(features.historyMeanUsd).toBeCloseTo(29.03, 9);
+    expect(features.amountToMedian).toBeCloseTo(97.01 / 29.03, 9);
+
+    const spike = await assessPayment(ctx, payment(userId, { amountMinor: 25_000, currency: "JPY" }));
+    expect(spike.reasons.find((r) => r.code === "AMOUNT_SPIKE")?.message).toBe(
+      "The amount (161.69 USD) is 5.6× this user's median payment of 29.03 USD (over 3 payments)",
+    );
+  });
+
+  test("a currency no stored rate reaches falls back to its major units, flagged, and is still assessed", async () => {
+    // the feed stopped quoting VND (exponent 0)
+    await h.database.db.delete(schema.fxRate).where(and(eq(schema.fxRate.base, "USD"), eq(schema.fxRate.quote, "VND")));
+    const userId = await buyer(0);
+    const result = await assessPayment(ctx, payment(userId, { amountMinor: 500, currency: "VND" }));
+    expect(await assessed(result)).toMatchObject({ amountUsd: 500, amountConverted: false, historyConverted: true });
+    // the old behaviour, named as such: ₫500 is far from $500
+    expect(result.reasons.find((r) => r.code === "NEW_ACCOUNT_LARGE")?.message).toBe(
+      "An account less than a day old pays 500 (its currency's major units: no exchange rate)",
+    );
+
+    // a currency fx does not support at all, in the history and in the payment
+    const old = await buyer(300);
+    await paymentRow(old, { amountMinor: 2500, currency: "XAU", status: "captured", at: h.clock.now - DAY });
+    const features = await readFeatures(h.database, payment(old, { amountMinor: 2500, currency: "XAU" }), h.clock.now);
+    expect(features).toMatchObject({ amountUsd: 25, amountConverted: false, historyMedianUsd: 25, historyConverted: false });
+    const mixed = await readFeatures(h.database, payment(old, { amountMinor: 2500, currency: "EUR" }), h.clock.now);
+    expect(mixed).toMatchObject({ amountUsd: 29.03, amountConverted: true, historyConverted: false });
+    expect((await assessPayment(ctx, payment(old, { currency: "XAU" }))).decision).toBe("allow");
+  });
+});
+
 describe("the score", () => {
   test("is round(1000 · p) plus the points of the rules that fired, capped at 1000; review from 500, block from 800", () => {
     expect(modelReason(0.1234).points).toBe(123);
@@ -291,10 +371,11 @@ describe("the score", () => {
   });
 
   test("reasons list the rules strongest first, the model's share last", async () => {
-    const features = await readFeatures(h.database.read, payment(await buyer(0), { amountMinor: 100_000, ipCountry: "BR" }), h.clock.now);
+    // 1000.00 EUR
+    const features = await readFeatures(h.database, payment(await buyer(0), { amountMinor: 100_000, ipCountry: "BR" }), h.clock.now);
     const risk = riskOf(features, 0.25, "fraud-lr-test");
     expect(risk.reasons).toEqual([
-      { code: "NEW_ACCOUNT_LARGE", message: "An account less than a day old pays 1000 (major units)", points: 500 },
+      { code: "NEW_ACCOUNT_LARGE", message: "An account less than a day old pays 1161.17 USD", points: 500 },
       { code: "COUNTRY_MISMATCH", message: "Countries disagree: IP BR, billing PT, shipping PT, card PT", points: 150 },
       { code: "MODEL_RISK", message: "The model (fraud-lr-test) puts the chance of fraud at 25.0 %", points: 250 },
     ]);

@@ -72,7 +72,7 @@ export function riskOf(features: FraudFeatures, probability: number, version: st
 export async function assessPayment(ctx: FraudCtx, input: AssessPaymentInput): Promise<FraudAssessmentResult> {
   checkInput(input);
   const now = ctx.clock();
-  const features = await readFeatures(ctx.database.read, input, now);
+  const features = await readFeatures(ctx.database, input, now);
   const { reasons, score, decision } = riskOf(features, predict(features));
   const row: AssessmentRow = {
     id: ctx.ids("fraudAssessment"),

@@ -5,7 +5,24 @@ import { AppError, type IdGenerator } from "@bazaar/contracts";
 import { type Database, isConstraintError, type Queryable, type Statement, schema } from "@bazaar/db";
 import { and, eq, sql } from "drizzle-orm";
 
-export const ACCOUNT_KINDS = ["buyer_wallet", "seller_pending", "seller_available", "platform_commission", "refunds", "provider_clearing"] as const;
+/**
+ * payment_holding: wallet money set aside for an order payment until its card part succeeds (or it is given back).
+ * fx_conversion: the platform's position per currency where a buyer pays in one and a seller settles in another;
+ * its balances across currencies are the platform's FX gains and losses. seller_receivable: what a seller owes
+ * back (a refund after their proceeds were released and spent), netted from their next releases; it goes negative.
+ * These three, like platform_commission, refunds and provider_clearing, are not guarded by the no-overdraft CHECK.
+ */
+export const ACCOUNT_KINDS = [
+  "buyer_wallet",
+  "seller_pending",
+  "seller_available",
+  "seller_receivable",
+  "platform_commission",
+  "refunds",
+  "provider_clearing",
+  "payment_holding",
+  "fx_conversion",
+] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /** The owner of the platform's own accounts. */
@@ -62,6 +79,20 @@ export function assertBalanced(postings: Posting[]): void {
 
 const accountKeyString = (a: AccountKey) => `${a.kind}|${a.ownerId}|${a.currency}`;
 
+/**
+ * Postings with one entry per account: amounts on the same account are summed and accounts that net to zero are
+ * dropped (a sale in the buyer's own currency passes nothing through fx_conversion).
+ */
+export function netPostings(postings: Posting[]): Posting[] {
+  const byAccount = new Map<string, Posting>();
+  for (const p of postings) {
+    const key = accountKeyString(p.account);
+    const seen = byAccount.get(key);
+    byAccount.set(key, { account: p.account, amountMinor: (seen?.amountMinor ?? 0) + p.amountMinor });
+  }
+  return [...byAccount.values()].filter((p) => p.amountMinor !== 0);
+}
+
 /** The ids of these accounts, creating the missing ones (an idempotent insert: racing creators agree). */
 export async function ensureAccounts(deps: LedgerDeps, keys: AccountKey[]): Promise<Map<string, string>> {
   const unique = [...new Map(keys.map((k) => [accountKeyString(k), k])).values()];
@@ -104,9 +135,14 @@ async function findAccountId(db: Queryable, key: AccountKey): Promise<string | u
  * the transaction row, its entries, and each account's balance moved by the same amounts. Accounts must exist
  * (`ensureAccounts`). Run them atomically; a CHECK refusal anywhere aborts all of them.
  */
-export function transactionStatements(deps: LedgerDeps, accounts: Map<string, string>, transaction: NewTransaction): Statement[] {
+export function transactionStatements(
+  deps: LedgerDeps,
+  accounts: Map<string, string>,
+  transaction: NewTransaction,
+  /** an open transaction to build them on (they are then run inside it); the database by default */
+  db: Queryable = deps.database.db,
+): Statement[] {
   assertBalanced(transaction.postings);
-  const { db } = deps.database;
   const now = deps.clock();
   const transactionId = deps.ids("ledgerTransaction");
   const statements: Statement[] = [

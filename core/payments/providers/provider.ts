@@ -21,6 +21,8 @@ export interface CreatePaymentInput {
   description?: string;
   /** where the buyer comes back after an extra authentication step */
   returnUrl?: string;
+  /** who pays, for gateways that require it (Razorpay's S2S payments): whatever of it we know */
+  payer?: { email?: string; phone?: string; ipAddress?: string };
 }
 
 export interface ProviderPayment {
@@ -58,8 +60,10 @@ export interface ProviderEvent {
     | "refund.succeeded"
     | "refund.failed"
     | "other";
-  /** the gateway's id of the payment (or refund) it is about */
+  /** the gateway's id of the payment it is about */
   providerRef: string | undefined;
+  /** for refund.* events: the gateway's id of the refund (ProviderRefund.providerRef) */
+  refundRef?: string;
   /** our payment id, when the gateway echoes the metadata we sent */
   paymentId: string | undefined;
   /** when the gateway says it happened (epoch ms): events arrive late and out of order */
@@ -92,10 +96,20 @@ export class ProviderError extends Error {
 
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
+  /**
+   * What the gateway knows of a payment method before it is charged (its card's fingerprint and issuing country),
+   * for the fraud check. Gateways that cannot tell do not have it; an unknown method is a ProviderError.
+   */
+  describePaymentMethod?(paymentMethod: string): Promise<{ cardFingerprint?: string; cardCountry?: string }>;
   /** Creates and confirms a payment with the given method. A decline is a result with status failed, not a throw. */
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
   /** Captures (part of) an authorised payment. */
   capture(providerRef: string, amountMinor: number, idempotencyKey: string): Promise<ProviderPayment>;
+  /**
+   * Completes a payment the buyer approved on the gateway's page (PayPal: capture or authorise the approved
+   * order). Gateways that finish on their own after the buyer's step (sandbox, Stripe) do not have it.
+   */
+  confirm?(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Cancels an authorised, uncaptured payment. */
   cancel(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Refunds (part of) a captured payment. */

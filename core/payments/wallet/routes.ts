@@ -3,6 +3,7 @@ import {
   PaymentIdParams,
   PaymentView,
   RefundBody,
+  RefundList,
   RefundView,
   SandboxAuthenticationBody,
   TopUpBody,
@@ -16,9 +17,10 @@ import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
-import { applyProviderState, findPayment, getPayment, type Providers, refundPayment, topUp, view } from "../charges/service.ts";
+import { applyProviderState, confirmPayment, countryOfLocation, findPayment, getPayment, type Providers, topUp, view } from "../charges/service.ts";
 import { ProviderError } from "../providers/provider.ts";
 import { SandboxProvider } from "../providers/sandbox.ts";
+import { refundPayment, refundsOf } from "../refunds/service.ts";
 import { getWallet } from "./service.ts";
 
 const TAGS = ["payments"];
@@ -44,7 +46,8 @@ export function walletRoutes(deps: Deps, providers: Providers) {
       "/v1/me/wallet/top-ups",
       async ({ ctx, actor, body, headers, set }) => {
         set.status = 201;
-        return topUp(ctx, providers, actor, body, headers["idempotency-key"]);
+        const risk = { ipAddress: ctx.client.ip ?? undefined, ipCountry: countryOfLocation(ctx.client.location) };
+        return topUp(ctx, providers, actor, body, { idempotencyKey: headers["idempotency-key"], risk });
       },
       {
         auth: true,
@@ -56,7 +59,7 @@ export function walletRoutes(deps: Deps, providers: Providers) {
           tags: TAGS,
           summary: "Add money to your wallet with a card (or another method of a payment provider)",
           description:
-            "The wallet is credited once the provider captures the payment: at once for most cards, after authentication when `status` is `requires_action` (follow `nextAction.url`), or when the provider's webhook arrives. Send an `Idempotency-Key`: a retry with the same key returns the same payment and charges nothing twice.",
+            "The wallet is credited once the provider captures the payment: at once for most cards, after authentication when `status` is `requires_action` (follow `nextAction.url`), or when the provider's webhook arrives. Every payment is scored by the fraud check first (`risk`): a blocked one is `failed` and nothing is charged; one held for review is `authorized` until staff decide. Send an `Idempotency-Key`: a retry with the same key returns the same payment and charges nothing twice.",
         },
       },
     )
@@ -82,7 +85,7 @@ export function walletRoutes(deps: Deps, providers: Providers) {
           if (error instanceof ProviderError) throw new ConflictError(error.message, "/");
           throw error;
         }
-        return view(await applyProviderState(ctx, row.id, answer));
+        return view(await applyProviderState(ctx, providers.policy, row.id, answer));
       },
       {
         auth: true,
@@ -94,6 +97,30 @@ export function walletRoutes(deps: Deps, providers: Providers) {
           tags: TAGS,
           summary: "Sandbox only: approve or deny the extra authentication step of a test payment, as the buyer would on the bank's page",
         },
+      },
+    )
+    .post("/v1/me/payments/:id/confirm", ({ ctx, actor, params }) => confirmPayment(ctx, providers, actor, params.id), {
+      auth: true,
+      params: PaymentIdParams,
+      response: { 200: PaymentView, ...problems(401, 404, 409, 422) },
+      detail: {
+        operationId: "confirmPayment",
+        tags: TAGS,
+        summary: "After approving a payment on the provider's page (PayPal), complete it",
+        description: "Only for your own payment in `requires_action` at a provider that needs this step; a second call answers 409.",
+      },
+    })
+    .get(
+      "/v1/me/payments/:id/refunds",
+      async ({ ctx, actor, params }) => {
+        await getPayment(ctx, actor, params.id);
+        return { items: await refundsOf(ctx, params.id) };
+      },
+      {
+        auth: true,
+        params: PaymentIdParams,
+        response: { 200: RefundList, ...problems(401, 404, 422) },
+        detail: { operationId: "listPaymentRefunds", tags: TAGS, summary: "The refunds of one of your payments, oldest first" },
       },
     )
     .post(
@@ -114,7 +141,8 @@ export function walletRoutes(deps: Deps, providers: Providers) {
           operationId: "refundPayment",
           tags: TAGS,
           summary: "Staff: refund part or all of a captured payment",
-          description: "Never more than was captured and not yet refunded. Requires an `Idempotency-Key`; a replay returns the first refund.",
+          description:
+            "Never more than was captured and not yet refunded (for an order: of the sub-order named by `subOrderId`). The seller's share and the platform's commission come back in proportion. Requires an `Idempotency-Key`; a replay returns the first refund, and a different refund under the same key is a 409.",
         },
       },
     );

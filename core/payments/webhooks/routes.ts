@@ -4,7 +4,8 @@ import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
 import { requestContext } from "../../http/request-context.ts";
 import type { Deps } from "../../platform/deps.ts";
-import { type Providers, receiveWebhook } from "../charges/service.ts";
+import type { Providers } from "../charges/service.ts";
+import { receiveWebhook } from "./service.ts";
 
 /** Where payment gateways post their events. Public (the signature is the authentication), raw body kept for it. */
 export function webhookRoutes(deps: Deps, providers: Providers) {

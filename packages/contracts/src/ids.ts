@@ -24,6 +24,7 @@ export const ID_PREFIX = {
   refund: "rfd",
   fraudAssessment: "frd",
   settlementHold: "hld",
+  paymentSplit: "psp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

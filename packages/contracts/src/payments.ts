@@ -110,7 +110,8 @@ export type TopUpBody = Static<typeof TopUpBody>;
 export const PaymentView = Type.Object(
   {
     id: Type.String({ examples: [PAYMENT_ID] }),
-    purpose: Type.String({ examples: ["top_up"] }),
+    purpose: Type.String({ description: "top_up or order", examples: ["top_up"] }),
+    reference: Type.Union([Type.String(), Type.Null()], { description: "the order it pays for; null for a top-up", examples: [null] }),
     status: Type.Unsafe<PaymentStatus>(Type.Union(PAYMENT_STATUSES.map((s) => Type.Literal(s)))),
     amount: Type.Integer({ examples: [2500] }),
     currency: Type.String({ examples: ["EUR"] }),
@@ -134,6 +135,7 @@ export const PaymentView = Type.Object(
     example: {
       id: PAYMENT_ID,
       purpose: "top_up",
+      reference: null,
       status: "captured",
       amount: 2500,
       currency: "EUR",
@@ -176,7 +178,18 @@ export const WebhookAck = Type.Object(
 export const RefundBody = Type.Object(
   {
     amount: Type.Integer({ minimum: 1, maximum: MAX_PAYMENT_MINOR, description: "minor units; at most what is captured and not yet refunded" }),
-    destination: Type.Optional(Type.Union([Type.Literal("wallet"), Type.Literal("original")], { description: "default: original" })),
+    destination: Type.Optional(
+      Type.Union([Type.Literal("wallet"), Type.Literal("original")], {
+        description: "default: original (the card up to what it paid, the rest to the wallet); a top-up goes back to its card only",
+      }),
+    ),
+    subOrderId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "an order payment: the seller's sub-order refunded (required when the order has several sellers)",
+      }),
+    ),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false, example: { amount: 1000, destination: "wallet", reason: "item damaged" } },
@@ -187,11 +200,14 @@ export const RefundView = Type.Object(
   {
     id: Type.String({ examples: ["rfd_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
     paymentId: Type.String({ examples: [PAYMENT_ID] }),
+    subOrderId: Type.Union([Type.String(), Type.Null()], { description: "the sub-order refunded; null for a top-up" }),
     amount: Type.Integer(),
+    walletAmount: Type.Integer({ description: "the part credited to the wallet; the rest went back to the card" }),
     currency: Type.String(),
     destination: Type.String(),
-    status: Type.String({ examples: ["succeeded"] }),
+    status: Type.String({ description: "pending (the card part is on its way), succeeded, failed", examples: ["succeeded"] }),
     reason: Type.String(),
+    failureReason: Type.Union([Type.String(), Type.Null()], { description: "why the card could not take it (that part then went to the wallet)" }),
     createdAt: TIMESTAMP,
   },
   {
@@ -199,13 +215,61 @@ export const RefundView = Type.Object(
     example: {
       id: "rfd_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C",
       paymentId: PAYMENT_ID,
+      subOrderId: null,
       amount: 1000,
+      walletAmount: 0,
       currency: "EUR",
       destination: "original",
       status: "succeeded",
       reason: "item damaged",
+      failureReason: null,
       createdAt: "2026-11-25T10:00:00.000Z",
     },
   },
 );
 export type RefundView = Static<typeof RefundView>;
+
+export const RefundList = Type.Object({ items: Type.Array(RefundView) }, { example: { items: [RefundView.example] } });
+export type RefundList = Static<typeof RefundList>;
+
+// ---- sellers and commission ----
+
+export const SellerBalanceView = Type.Object(
+  {
+    balances: Type.Array(
+      Type.Object({
+        currency: Type.String({ examples: ["EUR"] }),
+        pending: Type.Integer({ description: "minor units: sales whose return window is still open" }),
+        available: Type.Integer({ description: "minor units: yours to be paid out" }),
+        owed: Type.Integer({ description: "minor units you owe back (refunds after a release), taken from your next releases" }),
+      }),
+    ),
+  },
+  { $id: "SellerBalanceView", example: { balances: [{ currency: "EUR", pending: 8100, available: 12000, owed: 0 }] } },
+);
+export type SellerBalanceView = Static<typeof SellerBalanceView>;
+
+export const CommissionRateView = Type.Object(
+  {
+    categoryId: Type.String({ examples: ["cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
+    rateBps: Type.Integer({ description: "basis points: 1250 = 12.5 %", examples: [1250] }),
+    updatedAt: TIMESTAMP,
+  },
+  { $id: "CommissionRateView" },
+);
+export type CommissionRateView = Static<typeof CommissionRateView>;
+
+export const CommissionRateList = Type.Object(
+  {
+    defaultRateBps: Type.Integer({ description: "what categories without their own rate pay", examples: [1000] }),
+    items: Type.Array(CommissionRateView),
+  },
+  { example: { defaultRateBps: 1000, items: [{ categoryId: "cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", rateBps: 1250, updatedAt: "2026-11-25T10:00:00.000Z" }] } },
+);
+export type CommissionRateList = Static<typeof CommissionRateList>;
+
+export const SetCommissionRateBody = Type.Object(
+  { rateBps: Type.Integer({ minimum: 0, maximum: 10_000, description: "basis points (0–10 000); applies to sales from now on" }) },
+  { additionalProperties: false, example: { rateBps: 1250 } },
+);
+export type SetCommissionRateBody = Static<typeof SetCommissionRateBody>;

@@ -44,6 +44,7 @@ describe("id prefixes", () => {
       refund: "rfd",
       fraudAssessment: "frd",
       settlementHold: "hld",
+      paymentSplit: "psp",
     });
     expect(new Set(Object.values(ID_PREFIX)).size).toBe(KINDS.length);
   });

@@ -213,9 +213,42 @@ export const paymentStatusChanged = defineEvent(
       status: Type.String(),
       amountMinor: Type.Integer(),
       currency: Type.String(),
+      /** what it pays for: the order id, for an order payment (added compatibly: absent on older events) */
+      reference: Type.Optional(Nullable(Type.String())),
     },
     { additionalProperties: false },
   ),
+);
+
+/**
+ * A refund ended: succeeded (to the card, the wallet, or both: `walletMinor` went to the wallet) or failed (a
+ * top-up's card refund the gateway refused: the money went back to the wallet). Orders put it on the timeline.
+ */
+export const paymentRefundSettled = defineEvent(
+  "payment.refund_settled",
+  1,
+  Type.Object(
+    {
+      refundId: Type.String(),
+      paymentId: Type.String(),
+      buyerId: Type.String(),
+      /** the order the payment is for, and the sub-order refunded; null for a top-up */
+      orderId: Nullable(Type.String()),
+      subOrderId: Nullable(Type.String()),
+      status: Type.Union([Type.Literal("succeeded"), Type.Literal("failed")]),
+      amountMinor: Type.Integer(),
+      walletMinor: Type.Integer(),
+      currency: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** A seller's proceeds of a sub-order moved from pending to available (the return window closed). */
+export const sellerFundsReleased = defineEvent(
+  "seller.funds_released",
+  1,
+  Type.Object({ sellerId: Type.String(), subOrderId: Type.String(), amountMinor: Type.Integer(), currency: Type.String() }, { additionalProperties: false }),
 );
 
 export const EVENT_CATALOGUE = [
@@ -239,6 +272,8 @@ export const EVENT_CATALOGUE = [
   inventoryLowStock,
   paymentProviderEventReceived,
   paymentStatusChanged,
+  paymentRefundSettled,
+  sellerFundsReleased,
 ] as const;
 export type CatalogueEvent = (typeof EVENT_CATALOGUE)[number];
 export type EventType = CatalogueEvent["type"];

@@ -107,6 +107,8 @@ export const payment = sqliteTable(
     uniqueIndex("payment_idempotency_idx").on(t.buyerId, t.idempotencyKey),
     uniqueIndex("payment_provider_ref_idx").on(t.provider, t.providerRef),
     index("payment_buyer_idx").on(t.buyerId, t.createdAt),
+    // the follow-up job's scan of payments still open (held for review, waiting for a capture or a buyer's step)
+    index("payment_open_idx").on(t.createdAt).where(sql`status IN ('authorized', 'requires_action', 'processing')`),
     check("payment_amount_positive", sql`${t.amountMinor} > 0`),
     check("payment_wallet_range", sql`${t.walletMinor} >= 0 AND ${t.walletMinor} <= ${t.amountMinor}`),
     check("payment_captured_range", sql`${t.capturedMinor} >= 0 AND ${t.capturedMinor} <= ${t.amountMinor}`),
@@ -130,6 +132,10 @@ export const refund = sqliteTable(
     reason: text("reason").notNull().default(""),
     /** the part of the order it belongs to (a seller's sub-order), when there is one */
     reference: text("reference"),
+    /** the part credited to the buyer's wallet (all of it for destination wallet); the rest goes back to the card */
+    walletMinor: integer("wallet_minor").notNull().default(0),
+    /** why the gateway refused the card part (that part was then credited to the wallet, or back for a top-up) */
+    failureReason: text("failure_reason"),
     providerRef: text("provider_ref"),
     idempotencyKey: text("idempotency_key").notNull().unique(),
     createdAt: integer("created_at").notNull(),
@@ -184,6 +190,46 @@ export const commissionRate = sqliteTable(
 );
 
 /**
+ * One seller's part of an order payment (a sub-order): what the buyer pays for it, in the payment's currency, and
+ * what the seller earns, in the seller's own currency, with the platform's commission frozen at sale time (a rate
+ * changed later never changes past money). Refunds of the part are counted on it in both currencies.
+ */
+export const paymentSplit = sqliteTable(
+  "payment_split",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => payment.id),
+    subOrderId: text("sub_order_id").notNull(),
+    sellerId: text("seller_id").notNull(),
+    /** minor units of the payment's currency */
+    chargeMinor: integer("charge_minor").notNull(),
+    settlementCurrency: text("settlement_currency").notNull(),
+    /** the seller's gross proceeds (their prices and shipping), minor units of settlement_currency */
+    settlementMinor: integer("settlement_minor").notNull(),
+    /** the platform's share of settlement_minor, summed per line at each line's category rate */
+    commissionMinor: integer("commission_minor").notNull(),
+    refundedMinor: integer("refunded_minor").notNull().default(0),
+    refundedSettlementMinor: integer("refunded_settlement_minor").notNull().default(0),
+    refundedCommissionMinor: integer("refunded_commission_minor").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("payment_split_sub_order_idx").on(t.paymentId, t.subOrderId),
+    index("payment_split_seller_idx").on(t.sellerId, t.createdAt),
+    check(
+      "payment_split_amounts",
+      sql`${t.chargeMinor} > 0 AND ${t.settlementMinor} > 0 AND ${t.commissionMinor} >= 0 AND ${t.commissionMinor} <= ${t.settlementMinor}`,
+    ),
+    check(
+      "payment_split_refunded_range",
+      sql`${t.refundedMinor} >= 0 AND ${t.refundedMinor} <= ${t.chargeMinor} AND ${t.refundedSettlementMinor} >= 0 AND ${t.refundedSettlementMinor} <= ${t.settlementMinor} AND ${t.refundedCommissionMinor} >= 0 AND ${t.refundedCommissionMinor} <= ${t.commissionMinor}`,
+    ),
+  ],
+);
+
+/**
  * A seller's sale proceeds waiting for the return window to close: released from seller_pending to
  * seller_available by the release job at `available_at`.
  */
@@ -196,12 +242,15 @@ export const settlementHold = sqliteTable(
     currency: text("currency").notNull(),
     /** the sale it is for (an order or sub-order id) */
     reference: text("reference").notNull(),
+    /** taken back by refunds before the release: the release moves amount − reversed */
+    reversedMinor: integer("reversed_minor").notNull().default(0),
     availableAt: integer("available_at").notNull(),
     releasedAt: integer("released_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     index("settlement_hold_due_idx").on(t.availableAt).where(sql`released_at IS NULL`),
+    index("settlement_hold_reference_idx").on(t.reference),
     check("settlement_hold_amount_positive", sql`${t.amountMinor} > 0`),
   ],
 );
