@@ -7,8 +7,8 @@ import { eq, sql } from "drizzle-orm";
 import { freePort } from "../../../scripts/lib/start-edge.ts";
 import { json, type Person, signUp } from "../../catalog/products/test-fixtures.ts";
 import { createHarness, type Harness } from "../../testing/harness.ts";
-import { paymentProviders } from "../index.ts";
 import { seedRatesIfEmpty } from "../fx/service.ts";
+import { paymentProviders } from "../index.ts";
 import { reconcile } from "../ledger/service.ts";
 import { SANDBOX_CARDS, type SandboxProvider } from "../providers/sandbox.ts";
 
@@ -243,17 +243,17 @@ describe("the wallet", () => {
   test("balances per currency and entries newest first, in cursor pages", async () => {
     const person = await signUp(h);
     for (const amount of [100, 200, 300]) await topUp(person, { amount, currency: "EUR", paymentMethod: SANDBOX_CARDS.success });
-    await topUp(person, { amount: 300, currency: "JPY", paymentMethod: SANDBOX_CARDS.success });
+    await topUp(person, { amount: 700, currency: "JPY", paymentMethod: SANDBOX_CARDS.success });
     const view = await wallet(person, "?limit=2");
     expect(view.balances).toEqual([
       { currency: "EUR", amount: 600 },
-      { currency: "JPY", amount: 300 },
+      { currency: "JPY", amount: 700 },
     ]);
-    expect(view.entries.map((e) => e.amount)).toEqual([5000, 300]);
+    expect(view.entries.map((e) => e.amount)).toEqual([700, 300]);
     const next = await wallet(person, `?limit=2&cursor=${view.nextCursor}`);
     expect(next.entries.map((e) => e.amount)).toEqual([200, 100]);
     expect(next.nextCursor).toBeNull();
-    expect((await wallet(person, "?currency=JPY")).entries.map((e) => e.amount)).toEqual([300]);
+    expect((await wallet(person, "?currency=JPY")).entries.map((e) => e.amount)).toEqual([700]);
     expect((await h.request("GET", "/v1/me/wallet?limit=1000", { token: person.token })).status).toBe(422);
     expect((await h.request("GET", "/v1/me/wallet?cursor=garbage", { token: person.token })).status).toBe(400);
   });
