@@ -211,6 +211,49 @@ describe("paying an order", () => {
   });
 });
 
+describe("what must never happen again (GOTCHAS)", () => {
+  test("a late, validly signed 'succeeded' webhook for a failed payment re-runs nothing: no seller credit, no second wallet hold", async () => {
+    const buyer = await p.person();
+    await p.fund(buyer, 2_000);
+    const payment = await pay(order(buyer, { walletMinor: 2_000, paymentMethod: SANDBOX_CARDS.declined }));
+    await p.settle();
+    const [row] = await p.h.database.db.select().from(schema.payment).where(eq(schema.payment.id, payment.id));
+    const aBefore = await pending(sellerA);
+    const late = p.sandbox.signedWebhook("payment.succeeded", { ref: row?.providerRef, paymentId: payment.id, amountMinor: 10_500 });
+    const response = await fetch(new URL("/v1/payments/webhooks/sandbox", p.webhookOrigin), { method: "POST", body: late.body, headers: late.headers });
+    expect(response.status).toBe(200);
+    await p.settle();
+    const [after] = await p.h.database.db.select().from(schema.payment).where(eq(schema.payment.id, payment.id));
+    expect(after?.status).toBe("failed");
+    expect(await pending(sellerA)).toBe(aBefore);
+    expect(await wallet(buyer)).toBe(2_000);
+    expect(await p.reconcile()).toEqual([]);
+  });
+
+  test("commission is frozen at the sale: a rate changed afterwards changes neither the sale nor its refund", async () => {
+    const buyer = await p.person();
+    await p.fund(buyer, 10_000);
+    const input = order(buyer, { walletMinor: 10_000 }, [
+      {
+        subOrderId: `sub_frozen_${orders + 1}`,
+        sellerId: sellerB.userId,
+        chargeMinor: 10_000,
+        settlementCurrency: "EUR",
+        lines: [{ categoryId: "cat_frozen", settlementMinor: 10_000 }],
+      },
+    ]);
+    const payment = await pay(input);
+    // the default rate (10 %) applied; then the category gets its own
+    await p.h.database.db.insert(schema.commissionRate).values({ categoryId: "cat_frozen", rateBps: 3_000, updatedAt: p.h.clock.now });
+    const commissionBefore = await p.platform("platform_commission", "EUR");
+    await refundPayment(p.ctx, p.providers, payment.id, { amount: 10_000, subOrderId: input.subOrders[0]?.subOrderId, destination: "wallet" }, "frozen-refund");
+    expect(await p.platform("platform_commission", "EUR")).toBe(commissionBefore - 1_000);
+    // the sum of the lines is what was charged, to the minor unit
+    const [split] = await p.h.database.db.select().from(schema.paymentSplit).where(eq(schema.paymentSplit.paymentId, payment.id));
+    expect(split).toMatchObject({ chargeMinor: 10_000, settlementMinor: 10_000, commissionMinor: 1_000, refundedCommissionMinor: 1_000 });
+  });
+});
+
 describe("idempotency and concurrency", () => {
   test("a replayed checkout gets the first payment; another request under the same key is a 409", async () => {
     const buyer = await p.person();

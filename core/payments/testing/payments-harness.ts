@@ -20,6 +20,8 @@ export interface PaymentsHarness {
   h: Harness;
   providers: Providers;
   sandbox: SandboxProvider;
+  /** where the app listens (the sandbox posts its webhooks here) */
+  webhookOrigin: string;
   /** a service ctx as a request would have it */
   ctx: PaymentsCtx & Pick<Ctx, "log" | "client">;
   /** a signed-up person whose account is a year old (so the fraud check's new-account rule stays out of the way) */
@@ -61,6 +63,7 @@ export async function createPaymentsHarness(env: Record<string, string> = {}): P
     h,
     providers,
     sandbox,
+    webhookOrigin: `http://127.0.0.1:${port}`,
     ctx,
     async person(role) {
       const person = role ? await signUp(h, role) : await signUp(h);
