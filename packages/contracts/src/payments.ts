@@ -255,7 +255,7 @@ export const CommissionRateView = Type.Object(
     rateBps: Type.Integer({ description: "basis points: 1250 = 12.5 %", examples: [1250] }),
     updatedAt: TIMESTAMP,
   },
-  { $id: "CommissionRateView" },
+  { $id: "CommissionRateView", example: { categoryId: "cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", rateBps: 1250, updatedAt: "2026-11-25T10:00:00.000Z" } },
 );
 export type CommissionRateView = Static<typeof CommissionRateView>;
 
@@ -264,7 +264,7 @@ export const CommissionRateList = Type.Object(
     defaultRateBps: Type.Integer({ description: "what categories without their own rate pay", examples: [1000] }),
     items: Type.Array(CommissionRateView),
   },
-  { example: { defaultRateBps: 1000, items: [{ categoryId: "cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", rateBps: 1250, updatedAt: "2026-11-25T10:00:00.000Z" }] } },
+  { example: { defaultRateBps: 1000, items: [CommissionRateView.example] } },
 );
 export type CommissionRateList = Static<typeof CommissionRateList>;
 
