@@ -9,7 +9,7 @@ import type { Person } from "../../catalog/products/test-fixtures.ts";
 import { cancelPayment, capturePayment, followUpOpenPayments } from "../charges/service.ts";
 import { post } from "../ledger/service.ts";
 import { SANDBOX_CARDS } from "../providers/sandbox.ts";
-import { refundPayment } from "../refunds/service.ts";
+import { refundPayment, refundsOf } from "../refunds/service.ts";
 import { releaseDueHolds, scheduleSettlement } from "../settlement/service.ts";
 import { createPaymentsHarness, type PaymentsHarness } from "../testing/payments-harness.ts";
 import { type OrderPaymentInput, payOrder, type SubOrderPayment } from "./service.ts";
@@ -408,7 +408,7 @@ describe("held payments: fraud review, capture later, lapsed authorisations", ()
   test("a blocked payment is failed at once: nothing held, nothing charged", async () => {
     const buyer = await p.person();
     await p.fund(buyer, 1_000);
-    // a card shared by many accounts, countries that disagree, a new account and a large amount
+    // a card issued in Brazil (the gateway says so before the charge), countries that disagree, a new account and a large amount
     await p.h.database.db.update(schema.user).set({ createdAt: p.h.clock.now }).where(eq(schema.user.id, buyer.userId));
     const payment = await pay(
       order(buyer, { walletMinor: 1_000, paymentMethod: SANDBOX_CARDS.foreignCard, risk: { ipCountry: "NG", billingCountry: "US", shippingCountry: "RU" } }, [
@@ -423,6 +423,8 @@ describe("held payments: fraud review, capture later, lapsed authorisations", ()
     );
     expect(payment.risk?.decision).toBe("block");
     expect(payment.status).toBe("failed");
+    const [assessment] = await p.h.database.db.select().from(schema.fraudAssessment).where(eq(schema.fraudAssessment.paymentId, payment.id));
+    expect(assessment?.reasons).toContain("card BR");
     expect(await wallet(buyer)).toBe(1_000);
     const splits = await p.h.database.db.select().from(schema.paymentSplit).where(eq(schema.paymentSplit.paymentId, payment.id));
     expect(splits).toHaveLength(0);
@@ -504,6 +506,31 @@ describe("refunds per sub-order", () => {
     await p.settle();
     expect(await wallet(buyer)).toBe(2_500);
     expect(await p.platform("refunds", "EUR")).toBe(0);
+    expect(await p.reconcile()).toEqual([]);
+  });
+
+  test("a card refund the bank refuses later (only its webhook tells): the buyer gets it in the wallet, the card part is not paid twice", async () => {
+    const buyer = await p.person();
+    const input = order(buyer, { paymentMethod: SANDBOX_CARDS.refundFails });
+    const payment = await pay(input);
+    await p.settle();
+    const sub = input.subOrders[0]?.subOrderId as string;
+    const refund = await refundPayment(p.ctx, p.providers, payment.id, { amount: 4_000, subOrderId: sub }, "refused-later");
+    // the gateway accepted it: pending, nothing credited yet, the money parked in the platform's refunds account
+    expect(refund).toMatchObject({ status: "pending", amount: 4_000, walletAmount: 0 });
+    expect(await wallet(buyer)).toBe(0);
+    expect(await p.platform("refunds", "EUR")).toBeGreaterThanOrEqual(4_000);
+    await p.settle();
+    const [settled] = await refundsOf(p.ctx, payment.id);
+    expect(settled).toMatchObject({ id: refund.id, status: "succeeded", walletAmount: 4_000, failureReason: "The card's bank refused the refund." });
+    expect(await wallet(buyer)).toBe(4_000);
+    // the signed refund.failed webhook named the refund by the gateway's ref; a replay of it changes nothing
+    const [row] = await p.h.database.db.select().from(schema.refund).where(eq(schema.refund.id, refund.id));
+    expect(row?.providerRef).toMatch(/^sbr_/);
+    const replay = p.sandbox.signedWebhook("refund.failed", { ref: "sbx_unused", refundRef: row?.providerRef, failureReason: "again" });
+    expect((await fetch(`${p.webhookOrigin}/v1/payments/webhooks/sandbox`, { method: "POST", body: replay.body, headers: replay.headers })).status).toBe(200);
+    await p.settle();
+    expect(await wallet(buyer)).toBe(4_000);
     expect(await p.reconcile()).toEqual([]);
   });
 

@@ -22,6 +22,8 @@ export const SANDBOX_CARDS = {
   asyncFailure: "4000000000000341",
   /** succeeds; issued in Brazil (for country-mismatch checks) */
   foreignCard: "4000000760000002",
+  /** pays; a refund to it is accepted, then fails a moment later: only the webhook tells */
+  refundFails: "4000000000005126",
 } as const;
 
 export const SANDBOX_SIGNATURE_HEADER = "bazaar-sandbox-signature";
@@ -53,6 +55,25 @@ export interface SandboxOptions {
   asyncDelayMs?: number;
 }
 
+/** The card number without spaces or dashes, if it is one of the test cards; anything else is refused. */
+function testCard(paymentMethod: string): string {
+  const card = paymentMethod.replaceAll(/[\s-]/g, "");
+  if (!(Object.values(SANDBOX_CARDS) as string[]).includes(card)) {
+    throw new ProviderError(`Unknown sandbox test card; use one of ${Object.values(SANDBOX_CARDS).join(", ")}`, "invalid_request");
+  }
+  return card;
+}
+
+/**
+ * What the sandbox tells of a card before it is charged: its issuing country. Not a fingerprint: a test card is
+ * shared by everyone who tests, so a fingerprint would make the fraud check's card-velocity rules hold every
+ * developer's fifth payment of the day for review. Those rules are proven on the fraud service with real
+ * fingerprints, and see them in production from gateways that give them (Stripe).
+ */
+function cardFacts(card: string): { cardCountry: string } {
+  return { cardCountry: card === SANDBOX_CARDS.foreignCard ? "BR" : "US" };
+}
+
 export class SandboxProvider implements PaymentProvider {
   readonly name = "sandbox" as const;
   readonly #payments = new Map<string, SandboxPayment>();
@@ -63,12 +84,13 @@ export class SandboxProvider implements PaymentProvider {
 
   constructor(private readonly options: SandboxOptions) {}
 
+  async describePaymentMethod(paymentMethod: string): Promise<{ cardCountry: string }> {
+    return cardFacts(testCard(paymentMethod));
+  }
+
   async createPayment(input: CreatePaymentInput): Promise<ProviderPayment> {
     return this.#once(input.idempotencyKey, () => {
-      const card = input.paymentMethod.replaceAll(/[\s-]/g, "");
-      if (!(Object.values(SANDBOX_CARDS) as string[]).includes(card)) {
-        throw new ProviderError(`Unknown sandbox test card; use one of ${Object.values(SANDBOX_CARDS).join(", ")}`, "invalid_request");
-      }
+      const card = testCard(input.paymentMethod);
       const payment: SandboxPayment = {
         ref: `sbx_${crypto.randomUUID().replaceAll("-", "")}`,
         paymentId: input.paymentId,
@@ -133,9 +155,16 @@ export class SandboxProvider implements PaymentProvider {
         throw new ProviderError("The refund exceeds what is captured and not yet refunded", "invalid_request");
       }
       payment.refundedMinor += input.amountMinor;
-      const refund: ProviderRefund = { providerRef: `sbr_${crypto.randomUUID().replaceAll("-", "")}`, status: "succeeded" };
-      this.#emit("refund.succeeded", payment, { amountMinor: input.amountMinor });
-      return refund;
+      const refundRef = `sbr_${crypto.randomUUID().replaceAll("-", "")}`;
+      if (payment.card === SANDBOX_CARDS.refundFails) {
+        this.#later(() => {
+          payment.refundedMinor -= input.amountMinor;
+          this.#emit("refund.failed", payment, { refundRef, amountMinor: input.amountMinor, failureReason: "The card's bank refused the refund." });
+        });
+        return { providerRef: refundRef, status: "pending" } satisfies ProviderRefund;
+      }
+      this.#emit("refund.succeeded", payment, { refundRef, amountMinor: input.amountMinor });
+      return { providerRef: refundRef, status: "succeeded" } satisfies ProviderRefund;
     });
   }
 
@@ -160,6 +189,7 @@ export class SandboxProvider implements PaymentProvider {
       eventId: String(event.id),
       type: (String(event.type) as ProviderEvent["type"]) ?? "other",
       providerRef: typeof data.ref === "string" ? data.ref : undefined,
+      ...(typeof data.refundRef === "string" ? { refundRef: data.refundRef } : {}),
       paymentId: typeof data.paymentId === "string" ? data.paymentId : undefined,
       occurredAt: Number(event.created) * 1000,
       ...(typeof data.amountMinor === "number" ? { amountMinor: data.amountMinor } : {}),
@@ -226,8 +256,7 @@ export class SandboxProvider implements PaymentProvider {
       capturedMinor: payment.capturedMinor,
       ...(payment.status === "requires_action" ? { nextActionUrl: this.options.authenticationUrl(payment.paymentId) } : {}),
       ...(payment.failureReason ? { failureReason: payment.failureReason } : {}),
-      cardFingerprint: createHmac("sha256", "sandbox-card").update(payment.card).digest("hex").slice(0, 16),
-      cardCountry: payment.card === SANDBOX_CARDS.foreignCard ? "BR" : "US",
+      ...cardFacts(payment.card),
     };
   }
 

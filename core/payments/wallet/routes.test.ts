@@ -125,9 +125,9 @@ describe("top-ups", () => {
         JSON.stringify(body),
       ).toContain(field);
     }
-    // the unknown card reached the gateway, so its payment is recorded as failed; the others never were
+    // none was recorded: the gateway refused the unknown card when asked about it, before any charge
     const after = await h.database.db.select({ n: sql<number>`count(*)` }).from(schema.payment);
-    expect((after[0]?.n ?? 0) - (payments[0]?.n ?? 0)).toBe(1);
+    expect((after[0]?.n ?? 0) - (payments[0]?.n ?? 0)).toBe(0);
   });
 
   test("without a token: 401; another buyer's payment: 404, as an unknown one", async () => {
@@ -226,6 +226,21 @@ describe("refunds", () => {
     expect(answers.filter((r) => r.status === 201)).toHaveLength(5);
     expect((await paymentOf(spender, payment.id)).refunded).toBe(1000);
     expect(await balance(spender)).toBe(0);
+    expect(await reconcile(h.database)).toEqual([]);
+  });
+
+  test("a refund the bank refuses later: pending, then failed by its webhook, the money back in the wallet and refundable again", async () => {
+    const spender = await signUp(h);
+    const payment = await json<PaymentView>(await topUp(spender, { amount: 1000, currency: "EUR", paymentMethod: SANDBOX_CARDS.refundFails }));
+    await webhooksArrive();
+    const pending = await json<RefundView>(await refund(payment.id, { amount: 700 }, "r-refused"));
+    expect(pending).toMatchObject({ status: "pending", amount: 700 });
+    expect(await balance(spender)).toBe(300);
+    await webhooksArrive();
+    const refunds = await json<{ items: RefundView[] }>(await h.request("GET", `/v1/me/payments/${payment.id}/refunds`, { token: spender.token }));
+    expect(refunds.items).toEqual([expect.objectContaining({ id: pending.id, status: "failed", failureReason: "The card's bank refused the refund." })]);
+    expect(await balance(spender)).toBe(1000);
+    expect((await paymentOf(spender, payment.id)).refunded).toBe(0);
     expect(await reconcile(h.database)).toEqual([]);
   });
 
