@@ -140,3 +140,55 @@ function percentile(sorted: number[], q: number): number | undefined {
   if (sorted.length === 0) return undefined;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
+
+/** An operation the bench calls in its own process (a service call, not a request): see measureOperations. */
+export interface Operation {
+  /** One operation; undefined when it did what it should, else a short label of what it did instead. */
+  run(): Promise<string | undefined>;
+  /** Frees what preparing it took (its database, its servers). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The in-process twin of `measure`: `connections` loops each call the operation back to back for the same warm-up
+ * and measured seconds. A labelled outcome counts in `statuses` (as a non-2xx would), a throw in `errors`.
+ */
+export async function measureOperations(operation: Operation, settings: LoadSettings): Promise<Measurement> {
+  const okLatencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const errorMessages = new Set<string>();
+  let errors = 0;
+  const measuredFrom = performance.now() + settings.warmupSeconds * 1000;
+  const until = measuredFrom + settings.durationSeconds * 1000;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const started = performance.now();
+      let outcome: string | undefined;
+      try {
+        outcome = await operation.run();
+      } catch (error) {
+        if (started < measuredFrom) continue;
+        errors++;
+        if (errorMessages.size < 5) errorMessages.add(error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      if (started < measuredFrom) continue;
+      if (outcome === undefined) okLatencies.push(performance.now() - started);
+      else statuses[outcome] = (statuses[outcome] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: settings.connections }, worker));
+  const seconds = (performance.now() - measuredFrom) / 1000;
+  okLatencies.sort((a, b) => a - b);
+  return {
+    seconds,
+    okPerSecond: okLatencies.length / seconds,
+    p50Ms: percentile(okLatencies, 0.5),
+    p99Ms: percentile(okLatencies, 0.99),
+    non2xx: Object.values(statuses).reduce((sum, n) => sum + n, 0),
+    statuses,
+    errors,
+    timeouts: 0,
+    errorMessages: [...errorMessages],
+  };
+}

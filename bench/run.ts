@@ -3,9 +3,19 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { changeCatalog } from "./catalog-changes.ts";
-import { type Measurement, measure, type Target } from "./measure.ts";
+import { type Measurement, measure, measureOperations, type Target } from "./measure.ts";
 import { describeMeasurement, type Row, renderReport } from "./report.ts";
-import { BENCH_PRODUCT_IDS, type Load, loadsOf, RAW_SCENARIO_ID, seedUsersNeeded, selectScenarios, type Via } from "./scenarios.ts";
+import {
+  BENCH_PRODUCT_IDS,
+  type HttpScenario,
+  type InProcessScenario,
+  type Load,
+  loadsOf,
+  RAW_SCENARIO_ID,
+  seedUsersNeeded,
+  selectScenarios,
+  type Via,
+} from "./scenarios.ts";
 import { readSettings } from "./settings.ts";
 import { type BenchSystem, Cleanup, startSystem } from "./start-system.ts";
 
@@ -39,27 +49,11 @@ try {
 
   const rows: Row[] = [];
   for (const scenario of scenarios) {
-    const target = targetOf(scenario.name, scenario, system);
-    const background = scenario.background && targetOf(scenario.background.name, scenario.background, system);
-    await probe(scenario.name, target);
-    if (background && scenario.background) await probe(scenario.background.name, background);
-    console.log(`bench: ${scenario.name} (${target.method} ${target.url}${background ? `, alongside ${background.method} ${background.url}` : ""}) …`);
-    const changes =
-      scenario.catalogChangesPerSecond && system.databaseUrl
-        ? changeCatalog(system.databaseUrl, BENCH_PRODUCT_IDS, scenario.catalogChangesPerSecond)
-        : undefined;
-    const [measurement, alongside] = await Promise.all([measure(target, settings), background && measure(background, settings)]);
-    const changed = await changes?.stop();
-    console.log(`       ${Math.round(measurement.okPerSecond)} req/s, ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
-    const row: Row = { id: scenario.id, name: scenario.name, measurement };
-    if (changed !== undefined) {
-      row.note = `measured while another database handle changed a product ${scenario.catalogChangesPerSecond} times a second (${changed} changes in all): the core drops its in-memory responses whenever it notices a change (within 100 ms), so pages come from stored pages or are rebuilt, and a list is rebuilt after each change`;
+    if (scenario.via === "in-process") {
+      rows.push(await measureInProcess(scenario));
+      continue;
     }
-    if (alongside && scenario.background) {
-      row.note = `measured while ${settings.connections} more connections ran ${scenario.background.name}: ${describeMeasurement(alongside)}`;
-      console.log(`       alongside: ${describeMeasurement(alongside)}`);
-    }
-    rows.push(row);
+    rows.push(await measureHttp(scenario, system));
   }
 
   const raw = rows.find((r) => r.id === RAW_SCENARIO_ID)?.measurement;
@@ -75,6 +69,46 @@ try {
 } finally {
   clearTimeout(watchdog);
   await cleanup.run();
+}
+
+async function measureHttp(scenario: HttpScenario, system: BenchSystem): Promise<Row> {
+  const target = targetOf(scenario.name, scenario, system);
+  const background = scenario.background && targetOf(scenario.background.name, scenario.background, system);
+  await probe(scenario.name, target);
+  if (background && scenario.background) await probe(scenario.background.name, background);
+  console.log(`bench: ${scenario.name} (${target.method} ${target.url}${background ? `, alongside ${background.method} ${background.url}` : ""}) …`);
+  const changes =
+    scenario.catalogChangesPerSecond && system.databaseUrl ? changeCatalog(system.databaseUrl, BENCH_PRODUCT_IDS, scenario.catalogChangesPerSecond) : undefined;
+  const [measurement, alongside] = await Promise.all([measure(target, settings), background && measure(background, settings)]);
+  const changed = await changes?.stop();
+  console.log(`       ${Math.round(measurement.okPerSecond)} req/s, ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
+  const row: Row = { id: scenario.id, name: scenario.name, measurement };
+  if (changed !== undefined) {
+    row.note = `measured while another database handle changed a product ${scenario.catalogChangesPerSecond} times a second (${changed} changes in all): the core drops its in-memory responses whenever it notices a change (within 100 ms), so pages come from stored pages or are rebuilt, and a list is rebuilt after each change`;
+  }
+  if (alongside && scenario.background) {
+    row.note = `measured while ${settings.connections} more connections ran ${scenario.background.name}: ${describeMeasurement(alongside)}`;
+    console.log(`       alongside: ${describeMeasurement(alongside)}`);
+  }
+  return row;
+}
+
+/** Prepared on its own database just before it runs, so its setup is not measured and other scenarios do not share it. */
+async function measureInProcess(scenario: InProcessScenario): Promise<Row> {
+  console.log(`bench: ${scenario.name} (preparing) …`);
+  const operation = await scenario.prepare();
+  try {
+    const measurement = await measureOperations(operation, settings);
+    console.log(`       ${Math.round(measurement.okPerSecond)} ops/s, ${measurement.non2xx} not done, ${measurement.errors} errors`);
+    return {
+      id: scenario.id,
+      name: scenario.name,
+      measurement,
+      note: "operations a second in the bench's own process (itself kept to one CPU), not HTTP requests: checkout calls these, so there is no route of their own to load",
+    };
+  } finally {
+    await operation.stop();
+  }
 }
 
 function targetOf(name: string, load: Load, system: BenchSystem): Target {

@@ -1,6 +1,7 @@
 import { generateProduct } from "../scripts/lib/catalog-seed/products.ts";
 import { planSkeleton } from "../scripts/lib/catalog-seed/skeleton.ts";
-import type { ConnectionScript, LoadSettings, RequestParts } from "./measure.ts";
+import type { ConnectionScript, LoadSettings, Operation, RequestParts } from "./measure.ts";
+import { preparePayments } from "./payments.ts";
 
 /** Which running process a scenario's path is sent to. */
 export type Via = "raw" | "core" | "edge";
@@ -35,11 +36,23 @@ export interface Load {
   users?: { kind: "accounts" | "sessions"; count: (settings: LoadSettings) => number };
 }
 
-export interface Scenario extends Load {
+interface Named {
   /** Short kebab-case name for BENCH_SCENARIOS. */
   id: string;
   /** The row label in the results table. */
   name: string;
+}
+
+/** Service calls in the bench's own process, for what has no route of its own (see measureOperations). */
+export interface InProcessScenario extends Named {
+  via: "in-process";
+  /** Sets up what the operation needs (its own database); called just before it is measured. */
+  prepare: () => Promise<Operation>;
+}
+
+export type Scenario = HttpScenario | InProcessScenario;
+
+export interface HttpScenario extends Load, Named {
   /** Load run alongside the measured one, over the same seconds; its figures go in a note under the table. */
   background?: Load & { name: string };
   /** Products touched this many times a second, by another database handle, while it runs (see catalog-changes.ts) */
@@ -222,6 +235,13 @@ export const SCENARIOS: Scenario[] = [
     via: "edge",
     path: BENCH_LIST_PATH,
   },
+  { id: "wallet-payment", name: "payOrder from the wallet (in-process, 2 sellers)", via: "in-process", prepare: () => preparePayments("wallet") },
+  {
+    id: "card-payment",
+    name: "payOrder by sandbox card, authorise + capture (in-process, 2 sellers)",
+    via: "in-process",
+    prepare: () => preparePayments("card"),
+  },
 ];
 
 /** The scenarios BENCH_SCENARIOS names (ids or names, comma-separated), always with the raw ceiling first. */
@@ -238,9 +258,9 @@ export function selectScenarios(selection: string | undefined): Scenario[] {
   return SCENARIOS.filter((s) => s.id === RAW_SCENARIO_ID || wanted.includes(s.id) || wanted.includes(s.name));
 }
 
-/** Every load the scenarios run, background ones included. */
+/** Every HTTP load the scenarios run, background ones included. */
 export function loadsOf(scenarios: Scenario[]): Load[] {
-  return scenarios.flatMap((scenario) => (scenario.background ? [scenario, scenario.background] : [scenario]));
+  return scenarios.flatMap((scenario) => (scenario.via === "in-process" ? [] : scenario.background ? [scenario, scenario.background] : [scenario]));
 }
 
 /**
