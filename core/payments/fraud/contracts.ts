@@ -61,10 +61,10 @@ const ASSESSMENT_EXAMPLE = {
   reasons: [
     { code: "CARD_MANY_USERS", message: "This card was used by 4 different accounts in the last 24 hours", points: 400 },
     { code: "COUNTRY_MISMATCH", message: "Countries disagree: IP BR, billing PT, shipping PT, card PT", points: 150 },
-    { code: "MODEL_RISK", message: "The model (fraud-lr-1-0123456789) puts the chance of fraud at 6.2 %", points: 62 },
+    { code: "MODEL_RISK", message: "The model (fraud-lr-2-0123456789) puts the chance of fraud at 6.2 %", points: 62 },
   ],
   features: FEATURES_EXAMPLE,
-  modelVersion: "fraud-lr-1-0123456789",
+  modelVersion: "fraud-lr-2-0123456789",
   cardFingerprint: "fp_Xq2b9",
   ipAddress: "203.0.113.7",
   reviewStatus: "pending",
@@ -87,7 +87,7 @@ export const FraudAssessmentView = Type.Object(
       description: "what the rules and the model saw (velocity counts, amount against history, account age in days, countries, declines)",
       examples: [FEATURES_EXAMPLE],
     }),
-    modelVersion: Type.String({ examples: ["fraud-lr-1-0123456789"] }),
+    modelVersion: Type.String({ examples: ["fraud-lr-2-0123456789"] }),
     cardFingerprint: Nullable(Type.String({ examples: ["fp_Xq2b9"] })),
     ipAddress: Nullable(Type.String({ examples: ["203.0.113.7"] })),
     reviewStatus: Type.Union([ReviewStatusLiteral, Type.Null()], {
