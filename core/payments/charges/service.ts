@@ -156,7 +156,10 @@ export async function startPayment(ctx: PaymentsCtx, providers: Providers, start
     });
   } catch (error) {
     const reason = error instanceof ProviderError ? error.message : "The payment provider could not be reached";
-    await applyProviderState(ctx, providers.policy, payment.id, { status: "failed", capturedMinor: 0, failureReason: reason });
+    // failed here; if the gateway did take the money (its answer was lost), its webhook gets it given back
+    const after = await applyProviderState(ctx, providers.policy, payment.id, { status: "failed", capturedMinor: 0, failureReason: reason });
+    // …unless that webhook came first: then the payment is what the gateway said
+    if (after.status !== "failed") return view(after, riskView);
     if (error instanceof ProviderError && error.kind === "invalid_request") throw new ValidationError([{ path: "/paymentMethod", message: error.message }]);
     throw new AppError("BAD_GATEWAY", reason);
   }
@@ -268,6 +271,7 @@ export function newPaymentRow(ctx: Pick<Ctx, "ids">, now: number): PaymentRow {
     nextActionUrl: null,
     providerUpdatedAt: null,
     idempotencyKey: null,
+    gatewayFailures: 0,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -400,14 +404,17 @@ const STATUS_OF: Partial<Record<ProviderEvent["type"], PaymentStatus>> = {
 };
 
 /** A verified, stored gateway event about a payment, applied to it (events about refunds go to refunds). */
-export async function applyPaymentEvent(ctx: PaymentsCtx, policy: PaymentPolicy, providerName: string, event: ProviderEvent): Promise<void> {
+export async function applyPaymentEvent(ctx: PaymentsCtx, providers: Providers, providerName: string, event: ProviderEvent): Promise<void> {
   const status = STATUS_OF[event.type];
   if (!status) return;
   const payment = await paymentForEvent(ctx, providerName, event);
   if (!payment) return;
+  if ((payment.status === "failed" || payment.status === "canceled") && (status === "captured" || status === "authorized")) {
+    return giveBackLateCharge(ctx, providers, payment, status, event);
+  }
   await applyProviderState(
     ctx,
-    policy,
+    providers.policy,
     payment.id,
     {
       status,
@@ -417,6 +424,63 @@ export async function applyPaymentEvent(ctx: PaymentsCtx, policy: PaymentPolicy,
     },
     event.occurredAt,
   );
+}
+
+/**
+ * The gateway took (or holds) money for a payment that had already ended here: its answer to our call was lost and
+ * we failed the payment, say. The payment stays ended, since news never re-runs a checkout (GOTCHAS), and the money
+ * goes back at the gateway: a capture refunded in full, an authorisation voided. Our ledger never counted it, so
+ * nothing moves there; the payment's reason says what happened. A gateway failure throws, and the outbox retries.
+ */
+async function giveBackLateCharge(
+  ctx: PaymentsCtx,
+  providers: Providers,
+  payment: PaymentRow,
+  status: "captured" | "authorized",
+  event: ProviderEvent,
+): Promise<void> {
+  const providerRef = event.providerRef ?? payment.providerRef;
+  if (!providerRef) return;
+  const provider = providerOf(providers, payment.provider as PaymentProviderName);
+  try {
+    if (status === "captured") {
+      const amountMinor = event.amountMinor ?? cardPartOf(payment);
+      await callGateway(ctx, payment, "late-charge-refund", (idempotencyKey) =>
+        provider.refund({ providerRef, amountMinor, currency: payment.currency, idempotencyKey, reason: "charged after the payment had ended" }),
+      );
+    } else {
+      await callGateway(ctx, payment, "late-authorization-cancel", (idempotencyKey) => provider.cancel(providerRef, idempotencyKey));
+    }
+  } catch (error) {
+    // the gateway has nothing left to give back: an earlier attempt, whose answer was lost, already did
+    if (error instanceof ProviderError && error.kind === "invalid_request") return;
+    throw error;
+  }
+  const given = status === "captured" ? "refunded it" : "released the hold";
+  await ctx.database.db
+    .update(schema.payment)
+    .set({ failureReason: `${payment.failureReason ?? "Failed"} (the gateway took the money afterwards; we ${given})`, updatedAt: ctx.clock() })
+    .where(eq(schema.payment.id, payment.id));
+}
+
+/**
+ * One call to the gateway about `payment`, under our idempotency key for it: the same key for every retry until the
+ * gateway fails a call, then a new one, since gateways replay their first answer to a key, errors included
+ * (GOTCHAS: a capture refused once would otherwise be refused for ever).
+ */
+async function callGateway<T>(ctx: PaymentsCtx, payment: PaymentRow, call: string, send: (idempotencyKey: string) => Promise<T>): Promise<T> {
+  const key = payment.gatewayFailures === 0 ? `${call}:${payment.id}` : `${call}:${payment.id}:${payment.gatewayFailures}`;
+  try {
+    return await send(key);
+  } catch (error) {
+    if (error instanceof ProviderError) {
+      await ctx.database.db
+        .update(schema.payment)
+        .set({ gatewayFailures: sql`${schema.payment.gatewayFailures} + 1` })
+        .where(eq(schema.payment.id, payment.id));
+    }
+    throw error;
+  }
 }
 
 async function paymentForEvent(ctx: PaymentsCtx, providerName: string, event: ProviderEvent): Promise<PaymentRow | undefined> {
@@ -446,7 +510,9 @@ export async function confirmPayment(ctx: PaymentsCtx, providers: Providers, act
   if (payment.status !== "requires_action") throw new ConflictError(`This payment is ${payment.status}, not waiting for you`, "/");
   let answer: ProviderPayment;
   try {
-    answer = await provider.confirm(payment.providerRef, `confirm:${payment.id}`);
+    const confirm = provider.confirm.bind(provider);
+    const providerRef = payment.providerRef;
+    answer = await callGateway(ctx, payment, "confirm", (key) => confirm(providerRef, key));
   } catch (error) {
     if (error instanceof ProviderError) throw new ConflictError(error.message, "/");
     throw error;
@@ -469,7 +535,8 @@ export async function capturePayment(ctx: PaymentsCtx, providers: Providers, pay
   const provider = providerOf(providers, payment.provider as PaymentProviderName);
   let answer: ProviderPayment;
   try {
-    answer = await provider.capture(payment.providerRef, cardPartOf(payment), `capture:${payment.id}`);
+    const providerRef = payment.providerRef;
+    answer = await callGateway(ctx, payment, "capture", (key) => provider.capture(providerRef, cardPartOf(payment), key));
   } catch (error) {
     if (error instanceof ProviderError) throw new AppError("BAD_GATEWAY", `The gateway did not capture the payment: ${error.message}`);
     throw error;
@@ -487,7 +554,8 @@ export async function cancelPayment(ctx: PaymentsCtx, providers: Providers, paym
   if (payment.providerRef && cardPartOf(payment) > 0) {
     const provider = providerOf(providers, payment.provider as PaymentProviderName);
     try {
-      const answer = await provider.cancel(payment.providerRef, `cancel:${payment.id}`);
+      const providerRef = payment.providerRef;
+      const answer = await callGateway(ctx, payment, "cancel", (key) => provider.cancel(providerRef, key));
       return applyProviderState(ctx, providers.policy, payment.id, { ...answer, failureReason: reason });
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;

@@ -230,6 +230,53 @@ describe("what must never happen again (GOTCHAS)", () => {
     expect(await p.reconcile()).toEqual([]);
   });
 
+  test("a charge whose answer was lost: the payment fails, and when the gateway's webhook says it charged, the money goes back at the gateway, once", async () => {
+    const buyer = await p.person();
+    await p.fund(buyer, 2_000);
+    const aBefore = await pending(sellerA);
+    const clearingBefore = await p.balance("provider_clearing", "sandbox", "EUR");
+    const input = order(buyer, { walletMinor: 2_000, paymentMethod: SANDBOX_CARDS.answerLost });
+    expect((await rejected(pay(input))).status).toBe(502);
+    // its "succeeded" arrives and is applied (the refund is made then), then the refund's own webhook
+    await p.settle();
+    await p.settle();
+    const [row] = await p.h.database.db.select().from(schema.payment).where(eq(schema.payment.reference, input.orderId));
+    // the gateway's own news ("succeeded", then its refund) arrived: the payment stays failed and says why
+    expect(row).toMatchObject({ purpose: "order", status: "failed", capturedMinor: 0 });
+    expect(row?.failureReason).toContain("we refunded it");
+    const gatewayNews = async (type: string) =>
+      (await p.h.database.db.select().from(schema.providerEvent).where(eq(schema.providerEvent.type, type))).filter(
+        (event) => (JSON.parse(event.payload) as { paymentId?: string }).paymentId === row?.id,
+      );
+    const refundsAtGateway = () => gatewayNews("refund.succeeded");
+    expect((await refundsAtGateway()).map((event) => (JSON.parse(event.payload) as { amountMinor: number }).amountMinor)).toEqual([10_500]);
+    // the same news again (a new event id, so not deduplicated as a redelivery) gives nothing back twice
+    const [charged] = await gatewayNews("payment.succeeded");
+    const again = p.sandbox.signedWebhook("payment.succeeded", { ref: charged?.objectRef, paymentId: row?.id, amountMinor: 10_500 });
+    await fetch(new URL("/v1/payments/webhooks/sandbox", p.webhookOrigin), { method: "POST", body: again.body, headers: again.headers });
+    await p.settle();
+    await p.settle();
+    expect(await refundsAtGateway()).toHaveLength(1);
+    // nothing of it ever reached the ledger: the wallet part came back, no seller was credited
+    expect(await wallet(buyer)).toBe(2_000);
+    expect(await pending(sellerA)).toBe(aBefore);
+    expect(await p.balance("provider_clearing", "sandbox", "EUR")).toBe(clearingBefore);
+    expect(await p.reconcile()).toEqual([]);
+  });
+
+  test("a capture the gateway fails once: the retry goes under a new key and captures, where the old key would replay the failure", async () => {
+    const buyer = await p.person();
+    const aBefore = await pending(sellerA);
+    const payment = await pay(order(buyer, { paymentMethod: SANDBOX_CARDS.captureFailsOnce, captureLater: true }));
+    expect(payment.status).toBe("authorized");
+    expect((await rejected(capturePayment(p.ctx, p.providers, payment.id))).status).toBe(502);
+    const captured = await capturePayment(p.ctx, p.providers, payment.id);
+    expect(captured).toMatchObject({ status: "captured", gatewayFailures: 1 });
+    await p.settle();
+    expect(await pending(sellerA)).toBe(aBefore + 9_200);
+    expect(await p.reconcile()).toEqual([]);
+  });
+
   test("commission is frozen at the sale: a rate changed afterwards changes neither the sale nor its refund", async () => {
     const buyer = await p.person();
     await p.fund(buyer, 10_000);

@@ -24,6 +24,10 @@ export const SANDBOX_CARDS = {
   foreignCard: "4000000760000002",
   /** pays; a refund to it is accepted, then fails a moment later: only the webhook tells */
   refundFails: "4000000000005126",
+  /** pays, but the answer is lost on the way back (our call fails as unavailable): only the webhook tells */
+  answerLost: "4000000000000077",
+  /** the first capture of its authorisation fails as unavailable (and, as at Stripe, a retry under that key too) */
+  captureFailsOnce: "4000000000000119",
 } as const;
 
 export const SANDBOX_SIGNATURE_HEADER = "bazaar-sandbox-signature";
@@ -41,6 +45,7 @@ interface SandboxPayment {
   capturedMinor: number;
   refundedMinor: number;
   failureReason?: string;
+  captureFailed?: true;
 }
 
 export interface SandboxOptions {
@@ -77,7 +82,7 @@ function cardFacts(card: string): { cardCountry: string } {
 export class SandboxProvider implements PaymentProvider {
   readonly name = "sandbox" as const;
   readonly #payments = new Map<string, SandboxPayment>();
-  /** the first answer per idempotency key: a retried call gets it again and does nothing twice */
+  /** the first answer per idempotency key, a refusal included (as at Stripe): a retried call gets it again and does nothing twice */
   readonly #answers = new Map<string, unknown>();
   readonly #deliveries = new Set<Promise<void>>();
   #events = 0;
@@ -112,6 +117,7 @@ export class SandboxProvider implements PaymentProvider {
         payment.status = "processing";
         this.#later(() => this.#fail(payment, "The bank declined the payment after review."));
       } else this.#succeed(payment);
+      if (card === SANDBOX_CARDS.answerLost) throw new ProviderError("The sandbox gateway did not answer in time", "unavailable");
       return this.#view(payment);
     });
   }
@@ -131,6 +137,10 @@ export class SandboxProvider implements PaymentProvider {
       if (payment.status !== "authorized")
         throw new ProviderError(`Only an authorized payment can be captured; this one is ${payment.status}`, "invalid_request");
       if (amountMinor < 1 || amountMinor > payment.amountMinor) throw new ProviderError("The capture amount exceeds the authorized amount", "invalid_request");
+      if (payment.card === SANDBOX_CARDS.captureFailsOnce && !payment.captureFailed) {
+        payment.captureFailed = true;
+        throw new ProviderError("The sandbox gateway is unavailable; try again", "unavailable");
+      }
       payment.status = "captured";
       payment.capturedMinor = amountMinor;
       this.#emit("payment.succeeded", payment);
@@ -267,8 +277,18 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   #once<T>(key: string, fn: () => T): T {
-    if (this.#answers.has(key)) return this.#answers.get(key) as T;
-    const answer = fn();
+    if (this.#answers.has(key)) {
+      const answer = this.#answers.get(key);
+      if (answer instanceof ProviderError) throw answer;
+      return answer as T;
+    }
+    let answer: T;
+    try {
+      answer = fn();
+    } catch (error) {
+      if (error instanceof ProviderError) this.#answers.set(key, error);
+      throw error;
+    }
     this.#answers.set(key, answer);
     return answer;
   }

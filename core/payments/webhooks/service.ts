@@ -66,5 +66,5 @@ export async function applyStoredEvent(ctx: PaymentsCtx, providers: Providers, p
   if (!row) return;
   const event = JSON.parse(row.payload) as ProviderEvent;
   if (event.type.startsWith("refund.")) await applyRefundEvent(ctx, providerName, event);
-  else await applyPaymentEvent(ctx, providers.policy, providerName, event);
+  else await applyPaymentEvent(ctx, providers, providerName, event);
 }

@@ -99,6 +99,11 @@ export const payment = sqliteTable(
     providerUpdatedAt: integer("provider_updated_at"),
     /** the buyer's Idempotency-Key: a replay returns this payment */
     idempotencyKey: text("idempotency_key"),
+    /**
+     * our calls about it that the gateway failed (capture, cancel, giving back a late charge): the next call is a
+     * new attempt under a new idempotency key, because gateways replay the first answer to a key, errors included
+     */
+    gatewayFailures: integer("gateway_failures").notNull().default(0),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
