@@ -191,6 +191,18 @@ describe("webhooks", () => {
     expect(await paymentOf(fresh, payment.id)).toMatchObject({ status: "failed", failureReason: "expired" });
   });
 
+  test("an oversized or non-JSON body is refused before its signature is even read (413, 415), nothing stored", async () => {
+    const stored = async () => (await h.database.db.select({ n: sql<number>`count(*)` }).from(schema.providerEvent))[0]?.n;
+    const before = await stored();
+    const { body, headers } = sandbox.signedWebhook("payment.succeeded", { ref: "sbx_x", paymentId: "pay_x", padding: "x".repeat(2_000_000) });
+    const tooLarge = await send(body, headers);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get("content-type")).toContain("application/problem+json");
+    const small = sandbox.signedWebhook("payment.succeeded", { ref: "sbx_x", paymentId: "pay_x" });
+    expect((await send(small.body, { ...small.headers, "content-type": "text/plain" })).status).toBe(415);
+    expect(await stored()).toBe(before);
+  });
+
   test("an unknown provider is a 422 naming it", async () => {
     const response = await send("{}", { "content-type": "application/json" }, "bitcoin");
     expect(response.status).toBe(422);
