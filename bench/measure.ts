@@ -83,19 +83,7 @@ export function measure(target: Target, settings: LoadSettings): Promise<Measure
       },
       (error) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        const seconds = (performance.now() - measuredFrom) / 1000;
-        okLatencies.sort((a, b) => a - b);
-        resolve({
-          seconds,
-          okPerSecond: okLatencies.length / seconds,
-          p50Ms: percentile(okLatencies, 0.5),
-          p99Ms: percentile(okLatencies, 0.99),
-          non2xx: Object.values(statuses).reduce((sum, n) => sum + n, 0),
-          statuses,
-          errors,
-          timeouts,
-          errorMessages: [...errorMessages],
-        });
+        resolve(summarise(measuredFrom, okLatencies, statuses, { errors, timeouts, errorMessages }));
       },
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
@@ -178,6 +166,16 @@ export async function measureOperations(operation: Operation, settings: LoadSett
     }
   };
   await Promise.all(Array.from({ length: settings.connections }, worker));
+  return summarise(measuredFrom, okLatencies, statuses, { errors, timeouts: 0, errorMessages });
+}
+
+/** The figures of a run measured from `measuredFrom` until now. */
+function summarise(
+  measuredFrom: number,
+  okLatencies: number[],
+  statuses: Record<string, number>,
+  failures: { errors: number; timeouts: number; errorMessages: Set<string> },
+): Measurement {
   const seconds = (performance.now() - measuredFrom) / 1000;
   okLatencies.sort((a, b) => a - b);
   return {
@@ -187,8 +185,8 @@ export async function measureOperations(operation: Operation, settings: LoadSett
     p99Ms: percentile(okLatencies, 0.99),
     non2xx: Object.values(statuses).reduce((sum, n) => sum + n, 0),
     statuses,
-    errors,
-    timeouts: 0,
-    errorMessages: [...errorMessages],
+    errors: failures.errors,
+    timeouts: failures.timeouts,
+    errorMessages: [...failures.errorMessages],
   };
 }
