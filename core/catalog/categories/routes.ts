@@ -125,7 +125,7 @@ export function categoriesRoutes(deps: Deps) {
             tags: ADMIN,
             summary: "Rename a category, change its slug, sort order or commission",
             description:
-              "Send only what changes; `commissionBps: null` restores the platform default. A new slug rewrites the paths of every category under it, atomically.",
+              "Send only what changes. `commissionBps` is the platform's commission on sales in this category and in subcategories without a rate of their own; `null` falls back to the parent's rate, up to the platform default. Each sale freezes the rate it paid, so a change applies to sales from now on. A new slug rewrites the paths of every category under it, atomically.",
           },
         })
         .post("/:id/move", ({ ctx, params, body }) => categories.moveCategory(ctx, params.id, body), {

@@ -17,18 +17,16 @@ import { type OrderPaymentInput, payOrder, type SubOrderPayment } from "./servic
 let p: PaymentsHarness;
 let sellerA: Person;
 let sellerB: Person;
-const CATEGORY_PHONES = "cat_phones";
-const CATEGORY_BOOKS = "cat_books";
+let CATEGORY_PHONES: string;
+let CATEGORY_BOOKS: string;
 const DAY = 86_400_000;
 
 beforeAll(async () => {
   p = await createPaymentsHarness();
   sellerA = await p.person("seller");
   sellerB = await p.person("seller");
-  await p.h.database.db.insert(schema.commissionRate).values([
-    { categoryId: CATEGORY_PHONES, rateBps: 800, updatedAt: p.h.clock.now },
-    { categoryId: CATEGORY_BOOKS, rateBps: 1500, updatedAt: p.h.clock.now },
-  ]);
+  CATEGORY_PHONES = await p.category("phones", 800);
+  CATEGORY_BOOKS = await p.category("books", 1500);
 });
 afterAll(() => p.destroy());
 
@@ -280,18 +278,21 @@ describe("what must never happen again (GOTCHAS)", () => {
   test("commission is frozen at the sale: a rate changed afterwards changes neither the sale nor its refund", async () => {
     const buyer = await p.person();
     await p.fund(buyer, 10_000);
+    const frozen = await p.category("frozen", null);
     const input = order(buyer, { walletMinor: 10_000 }, [
       {
         subOrderId: `sub_frozen_${orders + 1}`,
         sellerId: sellerB.userId,
         chargeMinor: 10_000,
         settlementCurrency: "EUR",
-        lines: [{ categoryId: "cat_frozen", settlementMinor: 10_000 }],
+        lines: [{ categoryId: frozen, settlementMinor: 10_000 }],
       },
     ]);
     const payment = await pay(input);
-    // the default rate (10 %) applied; then the category gets its own
-    await p.h.database.db.insert(schema.commissionRate).values({ categoryId: "cat_frozen", rateBps: 3_000, updatedAt: p.h.clock.now });
+    // the default rate (10 %) applied; then an admin gives the category its own, through the catalog's API
+    const admin = await p.person("admin");
+    const changed = await p.h.request("PATCH", `/v1/admin/categories/${frozen}`, { token: admin.token, body: { commissionBps: 3_000 } });
+    expect(changed.status).toBe(200);
     const commissionBefore = await p.platform("platform_commission", "EUR");
     await refundPayment(p.ctx, p.providers, payment.id, { amount: 10_000, subOrderId: input.subOrders[0]?.subOrderId, destination: "wallet" }, "frozen-refund");
     expect(await p.platform("platform_commission", "EUR")).toBe(commissionBefore - 1_000);

@@ -5,72 +5,55 @@
 import { ConflictError, NotFoundError, ValidationError } from "@bazaar/contracts";
 import { type Queryable, type Statement, schema } from "@bazaar/db";
 import { createEvent, outboxInsert, sellerFundsReleased } from "@bazaar/events";
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { Ctx } from "../../platform/deps.ts";
 import { divideHalfEven } from "../fx/convert.ts";
 import { type AccountKey, balancesOf, ensureAccounts, type LedgerDeps, type NewTransaction, transactionStatements } from "../ledger/service.ts";
 import { accountOf, type SplitRow, sellerNetOf } from "../order-payments/postings.ts";
 
-const { settlementHold, commissionRate, ledgerAccount } = schema;
+const { settlementHold, ledgerAccount, category } = schema;
 export type SettlementCtx = Pick<Ctx, "database" | "clock" | "ids"> & { eventsWritten?: () => void };
 type HoldRow = typeof settlementHold.$inferSelect;
 
 // ---- commission ----
 
-/** Basis points per category for these categories: their own rate, else the platform's default. */
+/**
+ * Basis points per category for these categories, as the catalog sets them (`category.commission_bps`): the
+ * category's own rate, else its nearest ancestor's, else the platform's default (also for an id the catalog does
+ * not know). Read at sale time and frozen on the split, so a rate changed later never changes past money.
+ */
 export async function commissionRatesFor(db: Queryable, categoryIds: readonly string[], defaultBps: number): Promise<Map<string, number>> {
   const unique = [...new Set(categoryIds)];
-  const rows = unique.length
-    ? await db
-        .select({ categoryId: commissionRate.categoryId, rateBps: commissionRate.rateBps })
-        .from(commissionRate)
-        .where(inArray(commissionRate.categoryId, unique))
-    : [];
   const rates = new Map(unique.map((id) => [id, defaultBps]));
-  for (const row of rows) rates.set(row.categoryId, row.rateBps);
+  if (!unique.length) return rates;
+  const own = await db.select({ id: category.id, path: category.path }).from(category).where(inArray(category.id, unique));
+  // "/electronics/phones/" has the ancestors "/electronics/" and itself: one read for every chain
+  const chains = new Map(own.map((row) => [row.id, pathPrefixes(row.path)]));
+  const paths = [...new Set([...chains.values()].flat())];
+  const rated = paths.length
+    ? await db
+        .select({ path: category.path, commissionBps: category.commissionBps })
+        .from(category)
+        .where(and(inArray(category.path, paths), isNotNull(category.commissionBps)))
+    : [];
+  const rateByPath = new Map(rated.map((row) => [row.path, row.commissionBps as number]));
+  for (const [id, chain] of chains) {
+    const nearest = chain.findLast((path) => rateByPath.has(path));
+    if (nearest !== undefined) rates.set(id, rateByPath.get(nearest) as number);
+  }
   return rates;
+}
+
+/** "/a/b/" → ["/a/", "/a/b/"], root first. */
+function pathPrefixes(path: string): string[] {
+  const slugs = path.split("/").filter(Boolean);
+  return slugs.map((_, i) => `/${slugs.slice(0, i + 1).join("/")}/`);
 }
 
 /** A line's commission: amount × bps / 10 000, rounded once, half to even (as FX rounds). */
 export function commissionOf(amountMinor: number, rateBps: number): number {
   return Number(divideHalfEven(BigInt(amountMinor) * BigInt(rateBps), 10_000n));
 }
-
-export interface CommissionRateView {
-  categoryId: string;
-  rateBps: number;
-  updatedAt: string;
-}
-
-export async function listCommissionRates(ctx: Pick<Ctx, "database">): Promise<{ items: CommissionRateView[] }> {
-  const rows = await ctx.database.db.select().from(commissionRate).orderBy(asc(commissionRate.categoryId));
-  return { items: rows.map(commissionView) };
-}
-
-/**
- * Sets a category's rate. It applies to sales made from now on: every sale froze its commission when it was
- * captured, so past money never changes.
- */
-export async function setCommissionRate(ctx: Pick<Ctx, "database" | "clock">, categoryId: string, rateBps: number): Promise<CommissionRateView> {
-  const [category] = await ctx.database.db.select({ id: schema.category.id }).from(schema.category).where(eq(schema.category.id, categoryId)).limit(1);
-  if (!category) throw new NotFoundError("category", categoryId);
-  const now = ctx.clock();
-  const [row] = await ctx.database.write((db) =>
-    db
-      .insert(commissionRate)
-      .values({ categoryId, rateBps, updatedAt: now })
-      .onConflictDoUpdate({ target: commissionRate.categoryId, set: { rateBps, updatedAt: now } })
-      .returning(),
-  );
-  if (!row) throw new Error(`commission rate of ${categoryId} was not written`);
-  return commissionView(row);
-}
-
-const commissionView = (row: typeof commissionRate.$inferSelect): CommissionRateView => ({
-  categoryId: row.categoryId,
-  rateBps: row.rateBps,
-  updatedAt: new Date(row.updatedAt).toISOString(),
-});
 
 // ---- holds ----
 

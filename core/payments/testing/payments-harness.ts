@@ -26,6 +26,11 @@ export interface PaymentsHarness {
   ctx: PaymentsCtx & Pick<Ctx, "log" | "client">;
   /** a signed-up person whose account is a year old (so the fraud check's new-account rule stays out of the way) */
   person(role?: "seller" | "admin"): Promise<Person>;
+  /**
+   * a category row as the catalog stores it (its own API owns them), with its commission rate (null: its parent's,
+   * up to the default); under `parentId` when given. Returns its id.
+   */
+  category(slug: string, commissionBps: number | null, parentId?: string): Promise<string>;
   /** credits a wallet through a real sandbox top-up */
   fund(person: Person, amountMinor: number, currency?: string): Promise<PaymentView>;
   /** the cached balance of one ledger account (0 when it does not exist) */
@@ -72,6 +77,23 @@ export async function createPaymentsHarness(env: Record<string, string> = {}): P
         .set({ createdAt: h.clock.now - 365 * DAY_MS })
         .where(eq(schema.user.id, person.userId));
       return person;
+    },
+    async category(slug, commissionBps, parentId) {
+      const [parent] = parentId ? await h.database.db.select().from(schema.category).where(eq(schema.category.id, parentId)) : [];
+      const id = h.deps.ids("category");
+      const now = h.clock.now;
+      await h.database.db.insert(schema.category).values({
+        id,
+        parentId: parent?.id ?? null,
+        slug,
+        name: slug,
+        path: `${parent?.path ?? "/"}${slug}/`,
+        depth: (parent?.depth ?? 0) + 1,
+        commissionBps,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return id;
     },
     async fund(person, amountMinor, currency = "EUR") {
       const response = await h.request("POST", "/v1/me/wallet/top-ups", {

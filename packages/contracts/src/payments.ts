@@ -248,28 +248,3 @@ export const SellerBalanceView = Type.Object(
   { $id: "SellerBalanceView", example: { balances: [{ currency: "EUR", pending: 8100, available: 12000, owed: 0 }] } },
 );
 export type SellerBalanceView = Static<typeof SellerBalanceView>;
-
-export const CommissionRateView = Type.Object(
-  {
-    categoryId: Type.String({ examples: ["cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C"] }),
-    rateBps: Type.Integer({ description: "basis points: 1250 = 12.5 %", examples: [1250] }),
-    updatedAt: TIMESTAMP,
-  },
-  { $id: "CommissionRateView", example: { categoryId: "cat_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C", rateBps: 1250, updatedAt: "2026-11-25T10:00:00.000Z" } },
-);
-export type CommissionRateView = Static<typeof CommissionRateView>;
-
-export const CommissionRateList = Type.Object(
-  {
-    defaultRateBps: Type.Integer({ description: "what categories without their own rate pay", examples: [1000] }),
-    items: Type.Array(CommissionRateView),
-  },
-  { example: { defaultRateBps: 1000, items: [CommissionRateView.example] } },
-);
-export type CommissionRateList = Static<typeof CommissionRateList>;
-
-export const SetCommissionRateBody = Type.Object(
-  { rateBps: Type.Integer({ minimum: 0, maximum: 10_000, description: "basis points (0–10 000); applies to sales from now on" }) },
-  { additionalProperties: false, example: { rateBps: 1250 } },
-);
-export type SetCommissionRateBody = Static<typeof SetCommissionRateBody>;

@@ -18,7 +18,10 @@ export const category = sqliteTable(
     path: text("path").notNull(),
     depth: integer("depth").notNull(),
     sortOrder: integer("sort_order").notNull().default(0),
-    /** platform commission in basis points for sales in this category (payments reads it at sale time) */
+    /**
+     * platform commission in basis points on sales in this category and the subcategories without a rate of their
+     * own (null: the parent's, up to the platform default); payments reads it at sale time and freezes it there
+     */
     commissionBps: integer("commission_bps"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -1,5 +1,5 @@
 // Owned by the payments service (core/payments): the double-entry ledger behind wallets and seller balances,
-// payments and refunds, inbound provider events, FX rates, commission rates and fraud assessments.
+// payments and refunds, inbound provider events, FX rates and fraud assessments (commission rates are the catalog's, on `category`).
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -181,17 +181,6 @@ export const fxRate = sqliteTable(
     asOf: integer("as_of").notNull(),
   },
   (t) => [primaryKey({ columns: [t.base, t.quote] }), check("fx_rate_positive", sql`${t.ratePpb} > 0`)],
-);
-
-/** The platform's commission on sales in a category, in basis points (1250 = 12.5 %); categories without one use the default. */
-export const commissionRate = sqliteTable(
-  "commission_rate",
-  {
-    categoryId: text("category_id").primaryKey(),
-    rateBps: integer("rate_bps").notNull(),
-    updatedAt: integer("updated_at").notNull(),
-  },
-  (t) => [check("commission_rate_range", sql`${t.rateBps} >= 0 AND ${t.rateBps} <= 10000`)],
 );
 
 /**
