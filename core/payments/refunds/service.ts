@@ -63,9 +63,17 @@ function checkRefundable(payment: PaymentRow, amount: number): void {
   if (amount > refundable) throw new ValidationError([{ path: "/amount", message: `is more than what can still be refunded (${refundable})` }]);
 }
 
-/** A replayed key must be the same refund: another payment or amount under it is a 409, not a silent answer. */
+/**
+ * A replayed key must be the same refund: another payment, amount, sub-order or destination under it is a 409, not
+ * a silent answer (staff would see a success for a sub-order that was never refunded).
+ */
 function sameRefund(earlier: RefundRow, paymentId: string, body: RefundInput): RefundView {
-  if (earlier.paymentId !== paymentId || earlier.amountMinor !== body.amount) {
+  const same =
+    earlier.paymentId === paymentId &&
+    earlier.amountMinor === body.amount &&
+    earlier.reference === (body.subOrderId ?? null) &&
+    earlier.destination === (body.destination ?? "original");
+  if (!same) {
     throw new ConflictError("This Idempotency-Key was used for a different refund", "/");
   }
   return refundView(earlier);
