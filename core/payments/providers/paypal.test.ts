@@ -338,17 +338,80 @@ describe("refunds", () => {
     expect((await refusal(paypal.refund({ providerRef: paid.providerRef, amountMinor: 100, currency: "EUR", idempotencyKey: "n2" }))).message).toContain("USD");
   });
 
-  test("the refund webhook names the order, our payment id and the refund's amount", async () => {
+  test("the refund webhook names the order, our payment id, the refund refund() returned and its amount", async () => {
     const request = input({ paymentMethod: "vault:vault_ok" });
     const paid = await paypal.createPayment(request);
-    await paypal.refund({ providerRef: paid.providerRef, amountMinor: 2_550, currency: "USD", idempotencyKey: "w1" });
+    const refunded = await paypal.refund({ providerRef: paid.providerRef, amountMinor: 2_550, currency: "USD", idempotencyKey: "w1" });
+    const { body, headers } = delivered("PAYMENT.CAPTURE.REFUNDED", paid.providerRef);
+    const payload = JSON.parse(body) as { id: string; create_time: string; resource: { id: string } };
+    expect(payload.resource.id).toBe(refunded.providerRef);
+    expect(await paypal.parseWebhook(body, headers)).toEqual({
+      eventId: payload.id,
+      type: "refund.succeeded",
+      providerRef: paid.providerRef,
+      refundRef: refunded.providerRef,
+      paymentId: request.paymentId,
+      occurredAt: Date.parse(payload.create_time),
+      amountMinor: 2_550,
+      providerType: "PAYMENT.CAPTURE.REFUNDED",
+    });
+  });
+
+  test("a refund PayPal answers pending: PAYMENT.CAPTURE.REFUNDED, once it completes, names that refund", async () => {
+    const paid = await paypal.createPayment(input({ paymentMethod: "vault:vault_ok", amountMinor: 8_000 }));
+    fake.refundStatus = "PENDING";
+    let pending: Awaited<ReturnType<typeof paypal.refund>>;
+    try {
+      pending = await paypal.refund({ providerRef: paid.providerRef, amountMinor: 3_000, currency: "USD", idempotencyKey: `pending-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "COMPLETED";
+    }
+    expect(pending).toEqual({ providerRef: expect.stringMatching(/^[A-Z0-9]{17}$/), status: "pending" });
+    const completedBefore = fake.deliveries.filter((d) => d.eventType === "PAYMENT.CAPTURE.REFUNDED").length;
+
+    fake.settleRefund(pending.providerRef, "COMPLETED");
+    expect(fake.deliveries.filter((d) => d.eventType === "PAYMENT.CAPTURE.REFUNDED")).toHaveLength(completedBefore + 1);
     const { body, headers } = delivered("PAYMENT.CAPTURE.REFUNDED", paid.providerRef);
     expect(await paypal.parseWebhook(body, headers)).toMatchObject({
       type: "refund.succeeded",
       providerRef: paid.providerRef,
-      paymentId: request.paymentId,
-      amountMinor: 2_550,
+      refundRef: pending.providerRef,
+      amountMinor: 3_000,
     });
+  });
+
+  test("should a REFUNDED event carry a refund that did not complete, it is not read as a success", async () => {
+    const paid = await paypal.createPayment(input({ paymentMethod: "vault:vault_ok" }));
+    fake.refundStatus = "FAILED";
+    let failed: Awaited<ReturnType<typeof paypal.refund>>;
+    try {
+      failed = await paypal.refund({ providerRef: paid.providerRef, amountMinor: 1_000, currency: "USD", idempotencyKey: `failed-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "COMPLETED";
+    }
+    expect(failed).toEqual({ providerRef: expect.stringMatching(/^[A-Z0-9]{17}$/), status: "failed", failureReason: "ECHECK" });
+    const event = fake.webhook("PAYMENT.CAPTURE.REFUNDED", "refund", fake.refundJson(failed.providerRef));
+    expect(await paypal.parseWebhook(event.body, event.headers)).toMatchObject({
+      type: "refund.failed",
+      providerRef: paid.providerRef,
+      refundRef: failed.providerRef,
+      failureReason: "ECHECK",
+    });
+
+    fake.refundStatus = "PENDING";
+    let pending: Awaited<ReturnType<typeof paypal.refund>>;
+    try {
+      pending = await paypal.refund({ providerRef: paid.providerRef, amountMinor: 1_000, currency: "USD", idempotencyKey: `still-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "COMPLETED";
+    }
+    const stillPending = fake.webhook("PAYMENT.CAPTURE.REFUNDED", "refund", fake.refundJson(pending.providerRef));
+    expect(await paypal.parseWebhook(stillPending.body, stillPending.headers)).toMatchObject({ type: "other", refundRef: pending.providerRef });
+
+    // a pending refund PayPal later fails sends nothing, and its amount is refundable again
+    fake.settleRefund(pending.providerRef, "FAILED");
+    const [captureId] = fake.orders.get(paid.providerRef)?.captureIds ?? [];
+    expect(fake.captures.get(captureId as string)).toMatchObject({ status: "COMPLETED", refundedMinor: 0 });
   });
 });
 

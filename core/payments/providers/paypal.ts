@@ -19,6 +19,13 @@
 //
 // Webhooks are verified by PayPal (POST /v1/notifications/verify-webhook-signature with the transmission headers and
 // our webhook id). PayPal checks a CRC32 of the event it is sent, so the raw body goes in verbatim, not re-serialised.
+//
+// Refund events: PAYMENT.CAPTURE.REFUNDED carries the Refund itself, so `refundRef` is its id (what `refund()`
+// returned); its "up" link names the capture, whose order is `providerRef`. It is refund.succeeded for a COMPLETED
+// refund (PayPal sends it when a refund completes, a pending one included). Payments v2 documents no event for a
+// refund that fails or is cancelled: should a REFUNDED event ever carry a FAILED or CANCELLED refund it is read as
+// refund.failed, a PENDING one as other. A refund `refund()` answered pending is otherwise settled only by its
+// completion event. PAYMENT.CAPTURE.REVERSED (PayPal taking the money back, not our refund) is other.
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
   type CreatePaymentInput,
@@ -346,7 +353,17 @@ export class PayPalProvider implements PaymentProvider {
         const captureUrl = resource.links?.find((l) => l.rel === "up")?.href;
         const captureId = captureUrl ? /\/v2\/payments\/captures\/([^/?#]+)/.exec(captureUrl)?.[1] : undefined;
         const capture = captureId ? await this.call<PayPalCapture>("GET", `/v2/payments/captures/${encodeURIComponent(captureId)}`) : undefined;
-        return { ...base, ...withAmount, type: "refund.succeeded", providerRef: capture?.supplementary_data?.related_ids?.order_id };
+        // no status: a refund happened, as the event says; a status we do not know settles nothing
+        const status = resource.status === undefined ? "succeeded" : (REFUND_STATUSES[resource.status] ?? "pending");
+        const failed = status === "failed";
+        return {
+          ...base,
+          ...withAmount,
+          type: status === "succeeded" ? "refund.succeeded" : failed ? "refund.failed" : "other",
+          providerRef: capture?.supplementary_data?.related_ids?.order_id,
+          ...(resource.id ? { refundRef: resource.id } : {}),
+          ...(failed ? { failureReason: resource.status_details?.reason ?? "PayPal could not process the refund" } : {}),
+        };
       }
       default:
         return { ...base, type: "other", providerRef: orderId ?? resource.id };
@@ -480,6 +497,9 @@ function toPayment(order: PayPalOrder): ProviderPayment {
   return { ...base, status: "processing" };
 }
 
+/** A Refund's status in our words. */
+const REFUND_STATUSES: Record<string, ProviderRefund["status"]> = { COMPLETED: "succeeded", PENDING: "pending", FAILED: "failed", CANCELLED: "failed" };
+
 function toRefund(refund: PayPalRefund): ProviderRefund {
   if (refund.status === "COMPLETED") return { providerRef: refund.id, status: "succeeded" };
   if (refund.status === "PENDING") return { providerRef: refund.id, status: "pending" };
@@ -505,6 +525,8 @@ interface PayPalEvent {
   create_time?: string;
   resource?: {
     id?: string;
+    status?: string;
+    status_details?: { reason?: string };
     custom_id?: string;
     amount?: Money;
     purchase_units?: { custom_id?: string; amount?: Money }[];

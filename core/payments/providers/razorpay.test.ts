@@ -265,32 +265,74 @@ describe("refunds", () => {
     );
   });
 
-  test("refund webhooks name the payment, our payment id and the refund's amount", async () => {
+  test("refund webhooks name the payment, our payment id, the refund refund() returned and its amount", async () => {
     const request = input();
     const paid = await razorpay.createPayment(request);
-    await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 2_500, currency: "INR", idempotencyKey: "w1" });
+    const refunded = await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 2_500, currency: "INR", idempotencyKey: "w1" });
+    expect(refunded.providerRef).toMatch(/^rfnd_/);
     const processed = delivered("refund.processed", paid.providerRef);
-    expect(await razorpay.parseWebhook(processed.body, processed.headers)).toMatchObject({
+    expect(await razorpay.parseWebhook(processed.body, processed.headers)).toEqual({
+      eventId: processed.headers.get("x-razorpay-event-id") as string,
       type: "refund.succeeded",
       providerRef: paid.providerRef,
+      refundRef: refunded.providerRef,
       paymentId: request.paymentId,
+      occurredAt: (JSON.parse(processed.body) as { created_at: number }).created_at * 1000,
       amountMinor: 2_500,
+      providerType: "refund.processed",
     });
+    // refund.created settles nothing
+    const created = delivered("refund.created", paid.providerRef);
+    expect((await razorpay.parseWebhook(created.body, created.headers)).type).toBe("other");
 
     fake.refundStatus = "failed";
+    let failedRefund: Awaited<ReturnType<typeof razorpay.refund>>;
     try {
-      expect(await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 1_000, currency: "INR", idempotencyKey: "w2" })).toMatchObject({
-        status: "failed",
-      });
+      failedRefund = await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 1_000, currency: "INR", idempotencyKey: "w2" });
     } finally {
       fake.refundStatus = "processed";
     }
+    expect(failedRefund).toMatchObject({ status: "failed" });
     const failed = delivered("refund.failed", paid.providerRef);
     expect(await razorpay.parseWebhook(failed.body, failed.headers)).toMatchObject({
       type: "refund.failed",
+      providerRef: paid.providerRef,
+      refundRef: failedRefund.providerRef,
       amountMinor: 1_000,
       failureReason: expect.any(String),
     });
+  });
+
+  test("a pending refund settled later: the webhook names the refund refund() answered pending", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    fake.refundStatus = "pending";
+    let first: Awaited<ReturnType<typeof razorpay.refund>>;
+    let second: Awaited<ReturnType<typeof razorpay.refund>>;
+    try {
+      first = await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 4_000, currency: "INR", idempotencyKey: `p1-${paid.providerRef}` });
+      second = await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 3_000, currency: "INR", idempotencyKey: `p2-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "processed";
+    }
+    expect(first).toEqual({ providerRef: expect.stringMatching(/^rfnd_/), status: "pending" });
+    expect(second.status).toBe("pending");
+
+    fake.settleRefund(second.providerRef, "failed");
+    const failed = delivered("refund.failed", paid.providerRef);
+    expect(await razorpay.parseWebhook(failed.body, failed.headers)).toMatchObject({
+      type: "refund.failed",
+      providerRef: paid.providerRef,
+      refundRef: second.providerRef,
+      amountMinor: 3_000,
+    });
+    fake.settleRefund(first.providerRef, "processed");
+    const processed = delivered("refund.processed", paid.providerRef);
+    expect(await razorpay.parseWebhook(processed.body, processed.headers)).toMatchObject({
+      type: "refund.succeeded",
+      refundRef: first.providerRef,
+      amountMinor: 4_000,
+    });
+    expect(fake.payments.get(paid.providerRef)).toMatchObject({ amount_refunded: 4_000, refund_status: "partial" });
   });
 });
 

@@ -19,8 +19,9 @@
 // Not sent, though Razorpay documents them as mandatory for S2S payments: the buyer's email, phone and IP, which
 // CreatePaymentInput does not carry (an account can have email made optional). Webhooks: HMAC-SHA256 hex of the
 // raw body with the webhook secret in X-Razorpay-Signature; no timestamp is signed, so replays are caught only by
-// the event id (X-Razorpay-Event-Id) the caller dedupes on. Refund events name the payment in `providerRef`, as
-// the other adapters do.
+// the event id (X-Razorpay-Event-Id) the caller dedupes on. Refund events (refund.processed → refund.succeeded,
+// refund.failed → refund.failed; refund.created is other, nothing settled yet) name the payment in `providerRef`, as
+// the other adapters do, and the refund in `refundRef`: payload.refund.entity.id, the `rfnd_…` `refund()` returned.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
@@ -383,6 +384,8 @@ function toEvent(event: RazorpayEvent, eventId: string): ProviderEvent {
     return {
       ...base,
       type: type === "refund.processed" ? "refund.succeeded" : "refund.failed",
+      providerRef: refund.payment_id,
+      refundRef: refund.id,
       amountMinor: refund.amount,
       ...(type === "refund.failed" ? { failureReason: "Razorpay could not process the refund" } : {}),
     };

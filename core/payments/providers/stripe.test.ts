@@ -275,6 +275,47 @@ describe("refund", () => {
   });
 });
 
+describe("describePaymentMethod", () => {
+  test("a test token: its card's fingerprint and issuing country, read with GET /v1/payment_methods/:id", async () => {
+    expect(await stripe.describePaymentMethod("pm_card_gb")).toEqual({ cardFingerprint: "gB8x0a2kQf3mUy7Z", cardCountry: "GB" });
+    const request = lastRequest();
+    expect(request.method).toBe("GET");
+    expect(request.path).toBe("/v1/payment_methods/pm_card_gb");
+    expect(request.headers.get("authorization")).toBe(`Bearer ${fake.secretKey}`);
+  });
+
+  test("a PaymentMethod Stripe minted describes the card it holds: the same card the charge then reports", async () => {
+    const paid = await stripe.createPayment(payment({ paymentMethod: "pm_card_chargeDeclined" }));
+    const minted = fake.paymentIntents.get(paid.providerRef)?.payment_method as string;
+    expect(minted).toMatch(/^pm_/);
+    const described = await stripe.describePaymentMethod(minted);
+    expect(described).toEqual({ cardFingerprint: TEST_CARDS.pm_card_chargeDeclined?.fingerprint, cardCountry: "US" });
+    expect(described).toEqual({ cardFingerprint: paid.cardFingerprint, cardCountry: paid.cardCountry });
+  });
+
+  test("a method without a card (an Alipay PaymentMethod) has nothing to tell; 'alipay' is not looked up at all", async () => {
+    const pending = await stripe.createPayment(
+      payment({ paymentMethod: "alipay", currency: "CNY", amountMinor: 500, returnUrl: "https://bazaar.test/return" }),
+    );
+    const minted = fake.paymentIntents.get(pending.providerRef)?.payment_method as string;
+    expect(await stripe.describePaymentMethod(minted)).toEqual({});
+    const before = fake.requests.length;
+    expect(await stripe.describePaymentMethod("alipay")).toEqual({});
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test("an unknown PaymentMethod is Stripe's 404 resource_missing: an invalid request", async () => {
+    const error = await providerError(stripe.describePaymentMethod("pm_doesnotexist"));
+    expect(error.kind).toBe("invalid_request");
+    expect(error.message).toBe("No such PaymentMethod: 'pm_doesnotexist'");
+  });
+
+  test("a Stripe outage while describing is unavailable (the fraud check goes on without the card)", async () => {
+    fake.failNext(1);
+    expect((await providerError(stripe.describePaymentMethod("pm_card_visa"))).kind).toBe("unavailable");
+  });
+});
+
 describe("errors", () => {
   test("an unknown PaymentIntent is an invalid request", async () => {
     const error = await providerError(stripe.capture("pi_doesnotexist", 100, key()));
@@ -381,22 +422,74 @@ describe("parseWebhook", () => {
     });
   });
 
-  test("refund.created (succeeded) and refund.updated (failed) name the PaymentIntent and that refund's amount", async () => {
-    const paid = await captured(3000);
-    const refund = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 1200, currency: "USD", idempotencyKey: key() });
-    expect(await parse(fake.event("refund.created", fake.refundJson(refund.providerRef)))).toMatchObject({
+  test("charge.refunded with its refunds expanded names the newest refund: the id refund() returned", async () => {
+    const input = payment({ amountMinor: 3000 });
+    const paid = await stripe.createPayment(input);
+    const first = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 1000, currency: "USD", idempotencyKey: key() });
+    const chargeId = fake.paymentIntents.get(paid.providerRef)?.latest_charge as string;
+    expect(await parse(fake.event("charge.refunded", fake.chargeJson(chargeId, { expandRefunds: true })))).toMatchObject({
       type: "refund.succeeded",
       providerRef: paid.providerRef,
+      refundRef: first.providerRef,
+      amountMinor: 1000,
+    });
+
+    const second = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 500, currency: "USD", idempotencyKey: key() });
+    expect(second.providerRef).not.toBe(first.providerRef);
+    const parsed = await parse(fake.event("charge.refunded", fake.chargeJson(chargeId, { expandRefunds: true })));
+    expect(parsed).toMatchObject({ type: "refund.succeeded", refundRef: second.providerRef, paymentId: input.paymentId, amountMinor: 1500 });
+
+    // without the list (Stripe's default) no refund is named: the refund.* event about it is what settles it
+    expect((await parse(fake.event("charge.refunded", fake.chargeJson(chargeId)))).refundRef).toBeUndefined();
+  });
+
+  test("refund.created (succeeded) and refund.updated (failed) name the PaymentIntent, the refund and its amount", async () => {
+    const paid = await captured(3000);
+    const refund = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 1200, currency: "USD", idempotencyKey: key() });
+    expect(refund.providerRef).toMatch(/^re_/);
+    const created = fake.event("refund.created", fake.refundJson(refund.providerRef), { created: 1_760_000_100 });
+    expect(await parse(created)).toEqual({
+      eventId: created.id as string,
+      type: "refund.succeeded",
+      providerRef: paid.providerRef,
+      refundRef: refund.providerRef,
+      paymentId: undefined, // our payment id travels on the intent and its charge, not on a refund
+      occurredAt: 1_760_000_100_000,
       amountMinor: 1200,
+      providerType: "refund.created",
     });
 
     fake.failRefund(refund.providerRef, "expired_or_canceled_card");
     expect(await parse(fake.event("refund.updated", fake.refundJson(refund.providerRef)))).toMatchObject({
       type: "refund.failed",
       providerRef: paid.providerRef,
+      refundRef: refund.providerRef,
       amountMinor: 1200,
       failureReason: "expired_or_canceled_card",
       providerType: "refund.updated",
+    });
+  });
+
+  test("refund.failed and charge.refund.updated about a returned refund: refund.failed, that refund, the reason", async () => {
+    const paid = await captured(2000);
+    const refund = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 2000, currency: "USD", idempotencyKey: key() });
+    fake.failRefund(refund.providerRef, "lost_or_stolen_card");
+    for (const type of ["refund.failed", "charge.refund.updated"]) {
+      expect(await parse(fake.event(type, fake.refundJson(refund.providerRef)))).toMatchObject({
+        type: "refund.failed",
+        providerRef: paid.providerRef,
+        refundRef: refund.providerRef,
+        amountMinor: 2000,
+        failureReason: "lost_or_stolen_card",
+        providerType: type,
+      });
+    }
+    // the charge's newest refund failed: charge.refunded says so too, rather than a success
+    const chargeId = fake.paymentIntents.get(paid.providerRef)?.latest_charge as string;
+    expect(await parse(fake.event("charge.refunded", fake.chargeJson(chargeId, { expandRefunds: true })))).toMatchObject({
+      type: "refund.failed",
+      refundRef: refund.providerRef,
+      failureReason: "lost_or_stolen_card",
     });
   });
 

@@ -8,8 +8,16 @@
 // refuse rather than scale, so that what we store is always exactly what Stripe charged.
 //
 // Webhook events name the PaymentIntent in `providerRef`, refund events included (refund.* and charge.refunded carry
-// `payment_intent`): the service finds the payment by it and re-reads what it needs. `amountMinor` of charge.refunded
-// is the charge's cumulative `amount_refunded`; of refund.* it is that one refund's amount.
+// `payment_intent`): the service finds the payment by it and re-reads what it needs. Refund events also name the
+// refund in `refundRef` (the `re_…` id `refund()` returned), which is how the service finds its refund row:
+// refund.created / refund.updated / refund.failed / charge.refund.updated carry the Refund itself, and its status
+// decides succeeded, failed or (pending) other. charge.refunded carries the Charge, which lists its refunds only where
+// they were expanded (not by default since API version 2022-11-15): the newest listed is the event's refund; without
+// the list it names none, and the refund.* event about the same refund is the one that settles it. `amountMinor` of
+// charge.refunded is the charge's cumulative `amount_refunded`; of refund.* it is that one refund's amount.
+//
+// `describePaymentMethod` reads a PaymentMethod (`pm_…`) before the charge for the fraud check: its card's
+// fingerprint and issuing country. "alipay" names no PaymentMethod yet (Stripe makes it with the payment): nothing.
 //
 // Seller payouts, when we move them to Stripe Connect (not built; the ledger pays sellers today): one buyer payment
 // covers several sellers, so use separate charges and transfers, not `application_fee_amount` (which serves one
@@ -62,6 +70,19 @@ export class StripeProvider implements PaymentProvider {
       appInfo: { name: "Bazaar" },
       ...(options.apiBase ?? {}),
     });
+  }
+
+  async describePaymentMethod(paymentMethod: string): Promise<{ cardFingerprint?: string; cardCountry?: string }> {
+    if (paymentMethod === "alipay") return {};
+    let method: Stripe.PaymentMethod;
+    try {
+      method = await this.stripe.paymentMethods.retrieve(paymentMethod);
+    } catch (error) {
+      // an unknown id is Stripe's 404 resource_missing, an invalid request
+      throw toProviderError(error);
+    }
+    const card = method.card;
+    return { ...(card?.fingerprint ? { cardFingerprint: card.fingerprint } : {}), ...(card?.country ? { cardCountry: card.country } : {}) };
   }
 
   async createPayment(input: CreatePaymentInput): Promise<ProviderPayment> {
@@ -233,12 +254,17 @@ function toEvent(event: Stripe.Event): ProviderEvent {
     }
     case "charge.refunded": {
       const charge = event.data.object;
+      const refund = latestRefund(charge.refunds?.data);
+      // without the list there is no refund to judge by: a refund happened, as the event says
+      const status = refund ? refundStatus(refund.status) : "succeeded";
       return {
         ...base,
-        type: "refund.succeeded",
+        type: refundEventType(status),
         providerRef: idOf(charge.payment_intent),
+        ...(refund ? { refundRef: refund.id } : {}),
         paymentId: metadataPaymentId(charge.metadata),
         amountMinor: charge.amount_refunded,
+        ...(status === "failed" ? { failureReason: refund?.failure_reason ?? "refund failed" } : {}),
       };
     }
     case "refund.created":
@@ -249,8 +275,9 @@ function toEvent(event: Stripe.Event): ProviderEvent {
       const status = refundStatus(refund.status);
       return {
         ...base,
-        type: status === "succeeded" ? "refund.succeeded" : status === "failed" ? "refund.failed" : "other",
+        type: refundEventType(status),
         providerRef: idOf(refund.payment_intent),
+        refundRef: refund.id,
         paymentId: metadataPaymentId(refund.metadata),
         amountMinor: refund.amount,
         ...(status === "failed" ? { failureReason: refund.failure_reason ?? "refund failed" } : {}),
@@ -271,6 +298,13 @@ const PAYMENT_EVENTS = {
   "payment_intent.canceled": "payment.canceled",
   "payment_intent.requires_action": "payment.requires_action",
 } as const;
+
+const refundEventType = (status: ProviderRefund["status"]) => (status === "succeeded" ? "refund.succeeded" : status === "failed" ? "refund.failed" : "other");
+
+/** The newest of a charge's refunds (Stripe lists them newest first; `created` decides all the same). */
+function latestRefund(refunds: Stripe.Refund[] | undefined): Stripe.Refund | undefined {
+  return refunds?.reduce<Stripe.Refund | undefined>((latest, refund) => (!latest || refund.created > latest.created ? refund : latest), undefined);
+}
 
 /** An expandable field's id, whether Stripe sent the id or the object. */
 function idOf(value: unknown): string | undefined {

@@ -241,6 +241,30 @@ export class FakePayPal {
     this.#emit("CHECKOUT.ORDER.APPROVED", "checkout-order", this.#orderView(order));
   }
 
+  /**
+   * A pending refund settles: COMPLETED sends PAYMENT.CAPTURE.REFUNDED, as PayPal does; FAILED gives the amount back
+   * to the capture and sends nothing (Payments v2 has no event for it).
+   */
+  settleRefund(refundId: string, outcome: "COMPLETED" | "FAILED"): void {
+    const refund = this.refunds.get(refundId);
+    if (refund?.status !== "PENDING") throw new Error(`no pending refund ${refundId}`);
+    refund.status = outcome;
+    if (outcome === "COMPLETED") {
+      this.#emit("PAYMENT.CAPTURE.REFUNDED", "refund", this.#refundView(refund));
+      return;
+    }
+    const capture = this.captures.get(refund.captureId) as FakeCapture;
+    capture.refundedMinor -= toMinor(refund.amount.value, refund.amount.currency_code);
+    capture.status = capture.refundedMinor === 0 ? "COMPLETED" : "PARTIALLY_REFUNDED";
+  }
+
+  /** The Refund as GET /v2/payments/refunds/:id would show it. */
+  refundJson(refundId: string) {
+    const refund = this.refunds.get(refundId);
+    if (!refund) throw new Error(`no refund ${refundId}`);
+    return this.#refundView(refund);
+  }
+
   /** A webhook event's headers, signed as PayPal signs them (pass another webhook id or key to forge). */
   signedHeaders(body: string, options: { webhookId?: string; transmissionId?: string; time?: string } = {}): Headers {
     const transmissionId = options.transmissionId ?? randomUUID();

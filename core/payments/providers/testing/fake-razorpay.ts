@@ -176,6 +176,21 @@ export class FakeRazorpay {
     return payment;
   }
 
+  /** A pending refund settles at the bank: processed, or failed (its amount refundable again), with its webhook. */
+  settleRefund(refundId: string, outcome: "processed" | "failed"): FakeRefund {
+    const refund = this.refunds.get(refundId);
+    if (refund?.status !== "pending") throw new Error(`no pending refund ${refundId}`);
+    const payment = this.payments.get(refund.payment_id) as FakePayment;
+    refund.status = outcome;
+    if (outcome === "failed") {
+      payment.amount_refunded -= refund.amount;
+      payment.refund_status = payment.amount_refunded === 0 ? null : "partial";
+      if (payment.status === "refunded") payment.status = "captured";
+    }
+    this.emit(outcome === "processed" ? "refund.processed" : "refund.failed", { refund, payment });
+    return refund;
+  }
+
   private now(): number {
     return Math.floor(Date.now() / 1000);
   }

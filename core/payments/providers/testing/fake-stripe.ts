@@ -1,8 +1,9 @@
 // A local stand-in for api.stripe.com that speaks its wire format, so the adapter is tested with the real `stripe` SDK:
 // form-encoded bodies with bracket notation, Bearer secret keys, Idempotency-Key replay (and idempotency_error on a
 // reused key with other parameters), unknown parameters refused, and Stripe's object and error JSON (a decline is a
-// 402 card_error carrying the PaymentIntent). It keeps PaymentIntents, charges and refunds in memory, and builds
-// webhook events from them, signed with the SDK's own test header helper.
+// 402 card_error carrying the PaymentIntent). It keeps PaymentMethods, PaymentIntents, charges and refunds in memory,
+// and builds webhook events from them, signed with the SDK's own test header helper. A test PaymentMethod token
+// (pm_card_visa…) mints a fresh `pm_…` of that card wherever it is used, retrieving it included.
 import Stripe from "stripe";
 
 type Param = string | Param[] | { [key: string]: Param };
@@ -86,6 +87,13 @@ interface PaymentIntentRecord {
   card: TestCard | null;
 }
 
+interface PaymentMethodRecord {
+  id: string;
+  type: "card" | "alipay";
+  card: TestCard | null;
+  created: number;
+}
+
 interface ChargeRecord {
   id: string;
   amount: number;
@@ -139,6 +147,7 @@ const invalid = (message: string, extra: Json = {}, save = false) =>
 
 export class FakeStripe {
   readonly requests: StripeRequest[] = [];
+  readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly paymentIntents = new Map<string, PaymentIntentRecord>();
   readonly charges = new Map<string, ChargeRecord>();
   readonly refunds = new Map<string, RefundRecord>();
@@ -224,12 +233,63 @@ export class FakeStripe {
     };
   }
 
-  chargeJson(id: string): Json {
+  /** The PaymentMethod as GET /v1/payment_methods/:id returns it. */
+  paymentMethodJson(id: string): Json {
+    const method = this.paymentMethods.get(id);
+    if (!method) throw new Error(`no payment method ${id}`);
+    const card = method.card;
+    return {
+      id: method.id,
+      object: "payment_method",
+      allow_redisplay: "unspecified",
+      billing_details: {
+        address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+        email: null,
+        name: null,
+        phone: null,
+      },
+      created: method.created,
+      customer: null,
+      livemode: false,
+      metadata: {},
+      type: method.type,
+      ...(card
+        ? {
+            card: {
+              brand: card.brand,
+              checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "unchecked" },
+              country: card.country,
+              display_brand: card.brand,
+              exp_month: 12,
+              exp_year: 2034,
+              fingerprint: card.fingerprint,
+              funding: "credit",
+              generated_from: null,
+              last4: card.last4,
+              networks: { available: [card.brand], preferred: null },
+              regulated_status: "unregulated",
+              three_d_secure_usage: { supported: true },
+              wallet: null,
+            },
+          }
+        : { alipay: {} }),
+    };
+  }
+
+  /**
+   * The charge as the API returns it. `expandRefunds` as with `expand[]=refunds` (since API version 2022-11-15 a
+   * charge lists its refunds only when asked): newest first, as Stripe lists them.
+   */
+  chargeJson(id: string, options: { expandRefunds?: boolean } = {}): Json {
     const charge = this.charges.get(id);
     if (!charge) throw new Error(`no charge ${id}`);
     const { details, ...fields } = charge;
+    const refunds = [...this.refunds.values()].filter((r) => r.charge === id).reverse();
     return {
       ...fields,
+      ...(options.expandRefunds
+        ? { refunds: { object: "list", data: refunds.map((r) => this.refundJson(r.id)), has_more: false, url: `/v1/charges/${id}/refunds` } }
+        : {}),
       object: "charge",
       balance_transaction: charge.status === "succeeded" ? `txn_${id.slice(3)}` : null,
       billing_details: { address: null, email: null, name: null, phone: null },
@@ -349,8 +409,10 @@ export class FakeStripe {
   private route(method: string, path: string, params: Params): Answer {
     try {
       const intentPath = path.match(/^\/v1\/payment_intents\/([^/]+)(?:\/(capture|cancel))?$/);
+      const methodPath = path.match(/^\/v1\/payment_methods\/([^/]+)$/);
       let body: Json;
-      if (method === "POST" && path === "/v1/payment_intents") body = this.createIntent(params);
+      if (method === "GET" && methodPath) body = this.retrievePaymentMethod(decodeURIComponent(methodPath[1] as string), params);
+      else if (method === "POST" && path === "/v1/payment_intents") body = this.createIntent(params);
       else if (method === "POST" && intentPath?.[2] === "capture") body = this.capture(intentPath[1] as string, params);
       else if (method === "POST" && intentPath?.[2] === "cancel") body = this.cancel(intentPath[1] as string, params);
       else if (method === "POST" && path === "/v1/refunds") body = this.refund(params);
@@ -404,10 +466,10 @@ export class FakeStripe {
     if (token) {
       card = TEST_CARDS[token] ?? null;
       if (!card) throw invalid(`No such PaymentMethod: '${token}'`, { code: "resource_missing", param: "payment_method" });
-      paymentMethod = randomId("pm"); // a test token mints a fresh PaymentMethod of that card
+      paymentMethod = this.mintPaymentMethod("card", card).id; // a test token mints a fresh PaymentMethod of that card
     } else if (dataType === "alipay") {
       if (!methodTypes.includes("alipay")) throw invalid("The payment method type provided: alipay is invalid.", { param: "payment_method_data[type]" });
-      paymentMethod = randomId("pm");
+      paymentMethod = this.mintPaymentMethod("alipay", null).id;
     } else if (dataType !== undefined) {
       throw invalid(`Invalid payment_method_data[type]: ${String(dataType)}`, { param: "payment_method_data[type]" });
     }
@@ -454,6 +516,25 @@ export class FakeStripe {
     if (paymentMethod) intent.status = "requires_confirmation";
     if (confirm) this.confirm(intent, dataType === "alipay");
     return this.paymentIntentJson(intent.id, expands(params));
+  }
+
+  private mintPaymentMethod(type: PaymentMethodRecord["type"], card: TestCard | null): PaymentMethodRecord {
+    const method: PaymentMethodRecord = { id: randomId("pm"), type, card, created: now() };
+    this.paymentMethods.set(method.id, method);
+    return method;
+  }
+
+  private retrievePaymentMethod(id: string, params: Params): Json {
+    allowOnly(params, ["expand"]);
+    const card = TEST_CARDS[id];
+    if (card) return this.paymentMethodJson(this.mintPaymentMethod("card", card).id);
+    if (!this.paymentMethods.has(id))
+      throw new StripeFailure(
+        404,
+        { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${id}'`, param: "payment_method" },
+        false,
+      );
+    return this.paymentMethodJson(id);
   }
 
   private confirm(intent: PaymentIntentRecord, alipay: boolean): void {
