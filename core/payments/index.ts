@@ -12,6 +12,7 @@ import type { PaymentProvider } from "./providers/provider.ts";
 import { RazorpayProvider } from "./providers/razorpay.ts";
 import { SandboxProvider } from "./providers/sandbox.ts";
 import { StripeProvider } from "./providers/stripe.ts";
+import { followUpPendingRefunds } from "./refunds/service.ts";
 import { settlementRoutes } from "./settlement/routes.ts";
 import { releaseDueHolds } from "./settlement/service.ts";
 import { walletRoutes } from "./wallet/routes.ts";
@@ -81,6 +82,8 @@ const jobs: Job[] = [
   { name: "payments.settlement_release", everyMs: 5 * 60_000, run: (deps) => releaseDueHolds(backgroundCtx(deps)) },
   // decided reviews still open, lapsed authorisations, buyer steps nobody finished
   { name: "payments.follow_up", everyMs: 60_000, run: (deps) => followUpOpenPayments(backgroundCtx(deps), paymentProviders(deps)) },
+  // card refunds whose gateway never answered, or whose webhook never came
+  { name: "payments.refund_follow_up", everyMs: 5 * 60_000, run: (deps) => followUpPendingRefunds(backgroundCtx(deps), paymentProviders(deps)) },
 ];
 
 /** The payments service as the app composes it: wallet and top-ups, gateway webhooks, refunds, review queue, sellers' balances. */

@@ -114,6 +114,11 @@ export interface PaymentProvider {
   cancel(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Refunds (part of) a captured payment. */
   refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund>;
+  /**
+   * Where a refund stands now, by the gateway's ref (ProviderRefund.providerRef): how a refund left pending is settled
+   * when its webhook never comes (PayPal sends none for a failed refund). An unknown ref is a ProviderError.
+   */
+  getRefund?(refundRef: string): Promise<ProviderRefund>;
   /** Verifies a webhook's signature over the exact raw body and reads it; throws WebhookSignatureError. */
   parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent>;
 }

@@ -28,6 +28,8 @@ export const SANDBOX_CARDS = {
   answerLost: "4000000000000077",
   /** the first capture of its authorisation fails as unavailable (and, as at Stripe, a retry under that key too) */
   captureFailsOnce: "4000000000000119",
+  /** pays; a refund to it is made, but the first answer is lost on the way back: a retry under its key gets it */
+  refundAnswerLost: "4000000000000259",
 } as const;
 
 export const SANDBOX_SIGNATURE_HEADER = "bazaar-sandbox-signature";
@@ -85,6 +87,9 @@ export class SandboxProvider implements PaymentProvider {
   /** the first answer per idempotency key, a refusal included (as at Stripe): a retried call gets it again and does nothing twice */
   readonly #answers = new Map<string, unknown>();
   readonly #deliveries = new Set<Promise<void>>();
+  readonly #refunds = new Map<string, ProviderRefund>();
+  /** refunds to the refundAnswerLost card whose answer was lost once already */
+  readonly #lostRefundAnswers = new Set<string>();
   #events = 0;
 
   constructor(private readonly options: SandboxOptions) {}
@@ -159,7 +164,7 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string }): Promise<ProviderRefund> {
-    return this.#once(input.idempotencyKey, () => {
+    const answer = this.#once(input.idempotencyKey, () => {
       const payment = this.#find(input.providerRef);
       if (payment.capturedMinor - payment.refundedMinor < input.amountMinor) {
         throw new ProviderError("The refund exceeds what is captured and not yet refunded", "invalid_request");
@@ -169,13 +174,31 @@ export class SandboxProvider implements PaymentProvider {
       if (payment.card === SANDBOX_CARDS.refundFails) {
         this.#later(() => {
           payment.refundedMinor -= input.amountMinor;
-          this.#emit("refund.failed", payment, { refundRef, amountMinor: input.amountMinor, failureReason: "The card's bank refused the refund." });
+          const failureReason = "The card's bank refused the refund.";
+          this.#refunds.set(refundRef, { providerRef: refundRef, status: "failed", failureReason });
+          this.#emit("refund.failed", payment, { refundRef, amountMinor: input.amountMinor, failureReason });
         });
-        return { providerRef: refundRef, status: "pending" } satisfies ProviderRefund;
+        return this.#keepRefund({ providerRef: refundRef, status: "pending" });
       }
       this.#emit("refund.succeeded", payment, { refundRef, amountMinor: input.amountMinor });
-      return { providerRef: refundRef, status: "succeeded" } satisfies ProviderRefund;
+      return this.#keepRefund({ providerRef: refundRef, status: "succeeded" });
     });
+    if (this.#find(input.providerRef).card === SANDBOX_CARDS.refundAnswerLost && !this.#lostRefundAnswers.has(input.idempotencyKey)) {
+      this.#lostRefundAnswers.add(input.idempotencyKey);
+      throw new ProviderError("The sandbox gateway did not answer in time", "unavailable");
+    }
+    return answer;
+  }
+
+  async getRefund(refundRef: string): Promise<ProviderRefund> {
+    const refund = this.#refunds.get(refundRef);
+    if (!refund) throw new ProviderError(`No sandbox refund ${refundRef}`, "invalid_request");
+    return { ...refund };
+  }
+
+  #keepRefund(refund: ProviderRefund): ProviderRefund {
+    this.#refunds.set(refund.providerRef, { ...refund });
+    return refund;
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {

@@ -6,7 +6,7 @@
 import { ConflictError, NotFoundError, type PaymentProviderName, type RefundBody, type RefundView, ValidationError } from "@bazaar/contracts";
 import { type Queryable, type Statement, schema } from "@bazaar/db";
 import { createEvent, outboxInsert, paymentRefundSettled } from "@bazaar/events";
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, asc, eq, lt, ne, sql } from "drizzle-orm";
 import type { Ctx } from "../../platform/deps.ts";
 import { ledgerDeps, type PaymentRow, type PaymentsCtx, type Providers, paymentOrThrow, providerOf, splitsOf } from "../charges/service.ts";
 import { divideHalfEven } from "../fx/convert.ts";
@@ -16,6 +16,8 @@ import { ProviderError, type ProviderEvent, type ProviderRefund } from "../provi
 import { clawBack } from "../settlement/service.ts";
 
 type RefundRow = typeof schema.refund.$inferSelect;
+/** What the gateway says of a refund's card part (a ProviderRefund, or less when it did not answer). */
+type RefundOutcome = { status: ProviderRefund["status"]; providerRef?: string | undefined; failureReason?: string | undefined };
 const { refund, payment: paymentTable, paymentSplit } = schema;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -36,25 +38,7 @@ export async function refundPayment(ctx: PaymentsCtx, providers: Providers, paym
     payment.purpose === "order" ? await takeBackOrderPart(ctx, payment, body, idempotencyKey) : await takeBackTopUp(ctx, payment, body, idempotencyKey);
   if ("replay" in created) return sameRefund(created.replay, paymentId, body);
   const row = created.row;
-  const cardMinor = row.amountMinor - row.walletMinor;
-  if (cardMinor > 0) {
-    let outcome: Pick<ProviderRefund, "status" | "failureReason"> & { providerRef?: string };
-    try {
-      if (!payment.providerRef) throw new ProviderError("The payment has no gateway reference", "invalid_request");
-      const provider = providerOf(providers, payment.provider as PaymentProviderName);
-      outcome = await provider.refund({
-        providerRef: payment.providerRef,
-        amountMinor: cardMinor,
-        currency: payment.currency,
-        idempotencyKey: row.id,
-        reason: row.reason,
-      });
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      outcome = { status: "failed", failureReason: error.message };
-    }
-    await settleRefund(ctx, row.id, outcome);
-  }
+  if (row.amountMinor > row.walletMinor) await settleRefund(ctx, row.id, await askGateway(providers, payment, row));
   return refundView(await refundOrThrow(ctx, row.id));
 }
 
@@ -323,11 +307,7 @@ function settledEvent(ctx: PaymentsCtx, db: Queryable, payment: PaymentRow, row:
  * `succeeded` sends the money out through the clearing account; `failed` credits it to the wallet (order) or gives
  * it back to the wallet (top-up, whose refund then failed). A refund already settled changes no more.
  */
-export async function settleRefund(
-  ctx: PaymentsCtx,
-  refundId: string,
-  outcome: { status: "pending" | "succeeded" | "failed"; providerRef?: string | undefined; failureReason?: string | undefined },
-): Promise<void> {
+export async function settleRefund(ctx: PaymentsCtx, refundId: string, outcome: RefundOutcome): Promise<void> {
   const row = await refundOrThrow(ctx, refundId);
   if (row.status !== "pending") return;
   const payment = await paymentOrThrow(ctx, row.paymentId);
@@ -389,6 +369,75 @@ export async function applyRefundEvent(ctx: PaymentsCtx, providerName: string, e
     .limit(1);
   if (!row) return;
   await settleRefund(ctx, row.id, { status: event.type === "refund.succeeded" ? "succeeded" : "failed", failureReason: event.failureReason });
+}
+
+/**
+ * Sends a refund's card part to the gateway, under the refund's id as its idempotency key, and reads the answer.
+ * A refusal (declined, invalid) is a failed refund: the gateway made none. No answer (unavailable) leaves it pending:
+ * the gateway may have made it, so the follow-up asks again under the same key, which finds that refund rather than
+ * making a second one. (Not a new key after a failure, as captures get: a capture made twice is refused by the
+ * gateway, a refund made twice is money given away.)
+ */
+async function askGateway(providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome> {
+  try {
+    if (!payment.providerRef) throw new ProviderError("The payment has no gateway reference", "invalid_request");
+    return await providerOf(providers, payment.provider as PaymentProviderName).refund({
+      providerRef: payment.providerRef,
+      amountMinor: row.amountMinor - row.walletMinor,
+      currency: payment.currency,
+      idempotencyKey: row.id,
+      reason: row.reason,
+    });
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return error.kind === "unavailable" ? { status: "pending" } : { status: "failed", failureReason: error.message };
+  }
+}
+
+/** How long a refund waits for its webhook before the follow-up asks the gateway, and between two asks. */
+export const REFUND_FOLLOW_UP_MS = 10 * 60_000;
+
+/**
+ * Settles refunds left pending, oldest asked first: one the gateway never answered is sent again under its key;
+ * one it answered pending is read back (`getRefund`) where the gateway can tell, for the webhook that never came
+ * (PayPal sends none when a refund fails). One still pending, or a gateway still down, is asked again later: never
+ * given up on into the wallet, since the gateway may yet pay it to the card. Returns how many it settled.
+ */
+export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Providers, limit = 100): Promise<number> {
+  const now = ctx.clock();
+  const stale = await ctx.database.db
+    .select()
+    .from(refund)
+    .where(and(eq(refund.status, "pending"), lt(refund.updatedAt, now - REFUND_FOLLOW_UP_MS)))
+    .orderBy(asc(refund.updatedAt))
+    .limit(limit);
+  let settled = 0;
+  for (const row of stale) {
+    const payment = await paymentOrThrow(ctx, row.paymentId);
+    const provider = providerOf(providers, payment.provider as PaymentProviderName);
+    let outcome: RefundOutcome = { status: "pending" };
+    if (!row.providerRef) outcome = await askGateway(providers, payment, row);
+    else if (provider.getRefund) {
+      try {
+        outcome = await provider.getRefund(row.providerRef);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+      }
+    }
+    if (outcome.status === "pending") {
+      // asked: the others get their turn before this one is asked again
+      await ctx.database.write((db) =>
+        db
+          .update(refund)
+          .set({ updatedAt: now, ...(outcome.providerRef ? { providerRef: outcome.providerRef } : {}) })
+          .where(and(eq(refund.id, row.id), eq(refund.status, "pending"))),
+      );
+      continue;
+    }
+    await settleRefund(ctx, row.id, outcome);
+    settled++;
+  }
+  return settled;
 }
 
 // ---- reading ----
