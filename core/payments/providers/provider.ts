@@ -41,6 +41,17 @@ export interface ProviderPayment {
   cardCountry?: string;
 }
 
+export interface RefundInput {
+  /** the gateway's id of the payment */
+  providerRef: string;
+  amountMinor: number;
+  currency: string;
+  idempotencyKey: string;
+  /** our refund's id (rf_…), kept by the gateway with the refund (metadata, notes…) */
+  refundId?: string;
+  reason?: string;
+}
+
 export interface ProviderRefund {
   providerRef: string;
   status: "pending" | "succeeded" | "failed";
@@ -112,8 +123,14 @@ export interface PaymentProvider {
   confirm?(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Cancels an authorised, uncaptured payment. */
   cancel(providerRef: string, idempotencyKey: string): Promise<ProviderPayment>;
-  /** Refunds (part of) a captured payment. */
-  refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund>;
+  /** Refunds (part of) a captured payment; `refundId`, our refund's id, goes with it for `findRefund`. */
+  refund(input: RefundInput): Promise<ProviderRefund>;
+  /**
+   * The refund the gateway made for our refund `refundId` on a payment, or null when it made none: how a refund whose
+   * call failed without an answer is known to be safe to try again under a new key. Gateways that cannot tell do not
+   * have it (such a refund is then only ever asked again under its first key).
+   */
+  findRefund?(input: { providerRef: string; refundId: string }): Promise<ProviderRefund | null>;
   /**
    * Where a refund stands now, by the gateway's ref (ProviderRefund.providerRef): how a refund left pending is settled
    * when its webhook never comes (PayPal sends none for a failed refund). An unknown ref is a ProviderError.

@@ -9,6 +9,7 @@ import {
   type ProviderEvent,
   type ProviderPayment,
   type ProviderRefund,
+  type RefundInput,
   WebhookSignatureError,
 } from "./provider.ts";
 
@@ -30,6 +31,8 @@ export const SANDBOX_CARDS = {
   captureFailsOnce: "4000000000000119",
   /** pays; a refund to it is made, but the first answer is lost on the way back: a retry under its key gets it */
   refundAnswerLost: "4000000000000259",
+  /** pays; the first refund call fails as unavailable and makes nothing (and, as at Stripe, a retry under that key too) */
+  refundUnavailableOnce: "4000000000000267",
 } as const;
 
 export const SANDBOX_SIGNATURE_HEADER = "bazaar-sandbox-signature";
@@ -48,6 +51,7 @@ interface SandboxPayment {
   refundedMinor: number;
   failureReason?: string;
   captureFailed?: true;
+  refundFailed?: true;
 }
 
 export interface SandboxOptions {
@@ -71,6 +75,11 @@ function testCard(paymentMethod: string): string {
   return card;
 }
 
+/** A refund as the gateway answers it (without what we keep beside it). */
+function refundView({ providerRef, status, failureReason }: ProviderRefund): ProviderRefund {
+  return { providerRef, status, ...(failureReason ? { failureReason } : {}) };
+}
+
 /**
  * What the sandbox tells of a card before it is charged: its issuing country. Not a fingerprint: a test card is
  * shared by everyone who tests, so a fingerprint would make the fraud check's card-velocity rules hold every
@@ -87,7 +96,8 @@ export class SandboxProvider implements PaymentProvider {
   /** the first answer per idempotency key, a refusal included (as at Stripe): a retried call gets it again and does nothing twice */
   readonly #answers = new Map<string, unknown>();
   readonly #deliveries = new Set<Promise<void>>();
-  readonly #refunds = new Map<string, ProviderRefund>();
+  /** by the gateway's ref, with our refund id when it was given */
+  readonly #refunds = new Map<string, ProviderRefund & { refundId?: string }>();
   /** refunds to the refundAnswerLost card whose answer was lost once already */
   readonly #lostRefundAnswers = new Set<string>();
   #events = 0;
@@ -163,9 +173,13 @@ export class SandboxProvider implements PaymentProvider {
     });
   }
 
-  async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string }): Promise<ProviderRefund> {
+  async refund(input: RefundInput): Promise<ProviderRefund> {
     const answer = this.#once(input.idempotencyKey, () => {
       const payment = this.#find(input.providerRef);
+      if (payment.card === SANDBOX_CARDS.refundUnavailableOnce && !payment.refundFailed) {
+        payment.refundFailed = true;
+        throw new ProviderError("The sandbox gateway is unavailable; try again", "unavailable");
+      }
       if (payment.capturedMinor - payment.refundedMinor < input.amountMinor) {
         throw new ProviderError("The refund exceeds what is captured and not yet refunded", "invalid_request");
       }
@@ -175,13 +189,13 @@ export class SandboxProvider implements PaymentProvider {
         this.#later(() => {
           payment.refundedMinor -= input.amountMinor;
           const failureReason = "The card's bank refused the refund.";
-          this.#refunds.set(refundRef, { providerRef: refundRef, status: "failed", failureReason });
+          this.#keepRefund({ providerRef: refundRef, status: "failed", failureReason }, input.refundId);
           this.#emit("refund.failed", payment, { refundRef, amountMinor: input.amountMinor, failureReason });
         });
-        return this.#keepRefund({ providerRef: refundRef, status: "pending" });
+        return this.#keepRefund({ providerRef: refundRef, status: "pending" }, input.refundId);
       }
       this.#emit("refund.succeeded", payment, { refundRef, amountMinor: input.amountMinor });
-      return this.#keepRefund({ providerRef: refundRef, status: "succeeded" });
+      return this.#keepRefund({ providerRef: refundRef, status: "succeeded" }, input.refundId);
     });
     if (this.#find(input.providerRef).card === SANDBOX_CARDS.refundAnswerLost && !this.#lostRefundAnswers.has(input.idempotencyKey)) {
       this.#lostRefundAnswers.add(input.idempotencyKey);
@@ -193,11 +207,18 @@ export class SandboxProvider implements PaymentProvider {
   async getRefund(refundRef: string): Promise<ProviderRefund> {
     const refund = this.#refunds.get(refundRef);
     if (!refund) throw new ProviderError(`No sandbox refund ${refundRef}`, "invalid_request");
-    return { ...refund };
+    return refundView(refund);
   }
 
-  #keepRefund(refund: ProviderRefund): ProviderRefund {
-    this.#refunds.set(refund.providerRef, { ...refund });
+  async findRefund(input: { providerRef: string; refundId: string }): Promise<ProviderRefund | null> {
+    this.#find(input.providerRef);
+    const refund = [...this.#refunds.values()].find((r) => r.refundId === input.refundId);
+    return refund ? refundView(refund) : null;
+  }
+
+  /** Keeps a refund's latest state, for getRefund and findRefund; answers it as the call would. */
+  #keepRefund(refund: ProviderRefund, refundId: string | undefined): ProviderRefund {
+    this.#refunds.set(refund.providerRef, { ...refund, ...(refundId ? { refundId } : {}) });
     return refund;
   }
 

@@ -39,7 +39,7 @@ async function refundRow(p: PaymentsHarness, refundId: string) {
   return row;
 }
 
-describe("a refund whose answer was lost", () => {
+describe("a refund the gateway did not answer", () => {
   let p: PaymentsHarness;
   let seller: Person;
   let category: string;
@@ -82,7 +82,8 @@ describe("a refund whose answer was lost", () => {
     await p.settle();
     const [settled] = await refundsOf(p.ctx, payment.id);
     expect(settled).toMatchObject({ id: refund.id, status: "succeeded", walletAmount: 0, failureReason: null });
-    expect((await refundRow(p, refund.id))?.providerRef).toMatch(/^sbr_/);
+    // the gateway had made it: found under the first key, never tried under a new one
+    expect(await refundRow(p, refund.id)).toMatchObject({ providerRef: expect.stringMatching(/^sbr_/), gatewayFailures: 0 });
     expect(await refundsAtGateway(payment.id)).toHaveLength(1);
     expect(await p.balance("buyer_wallet", buyer.userId, "EUR")).toBe(0);
     expect(await p.platform("refunds", "EUR")).toBe(refundsBefore);
@@ -94,6 +95,28 @@ describe("a refund whose answer was lost", () => {
     // settled: later passes leave it alone
     p.h.clock.advance(REFUND_FOLLOW_UP_MS + 1);
     expect(await followUpPendingRefunds(p.ctx, p.providers)).toBe(0);
+    expect(await p.reconcile()).toEqual([]);
+  });
+
+  test("the gateway failed it and made none: asked again, then found missing at the gateway, then tried under a new key: refunded once", async () => {
+    const buyer = await p.person();
+    const input = cardOrder(buyer, seller, category, SANDBOX_CARDS.refundUnavailableOnce);
+    const payment = await payOrder(p.ctx, p.providers, input);
+    await p.settle();
+    const refund = await refundPayment(p.ctx, p.providers, payment.id, { amount: 2_500, subOrderId: input.subOrders[0]?.subOrderId }, "gateway-down-1");
+    expect(refund).toMatchObject({ status: "pending", walletAmount: 0 });
+    p.h.clock.advance(REFUND_FOLLOW_UP_MS + 1);
+    // the same key gets the gateway's first answer again (its error); the gateway has no refund for it
+    expect(await followUpPendingRefunds(p.ctx, p.providers)).toBe(0);
+    expect(await refundRow(p, refund.id)).toMatchObject({ status: "pending", providerRef: null, gatewayFailures: 1 });
+    // asked again too soon: left alone
+    expect(await followUpPendingRefunds(p.ctx, p.providers)).toBe(0);
+    p.h.clock.advance(REFUND_FOLLOW_UP_MS + 1);
+    expect(await followUpPendingRefunds(p.ctx, p.providers)).toBe(1);
+    await p.settle();
+    expect((await refundsOf(p.ctx, payment.id))[0]).toMatchObject({ status: "succeeded", walletAmount: 0 });
+    expect(await refundsAtGateway(payment.id)).toHaveLength(1);
+    expect(await p.balance("buyer_wallet", buyer.userId, "EUR")).toBe(0);
     expect(await p.reconcile()).toEqual([]);
   });
 

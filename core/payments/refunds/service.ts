@@ -260,6 +260,7 @@ function newRefundRow(
     walletMinor: part.walletMinor,
     failureReason: null,
     providerRef: null,
+    gatewayFailures: 0,
     idempotencyKey,
     createdAt: now,
     updatedAt: now,
@@ -372,11 +373,9 @@ export async function applyRefundEvent(ctx: PaymentsCtx, providerName: string, e
 }
 
 /**
- * Sends a refund's card part to the gateway, under the refund's id as its idempotency key, and reads the answer.
- * A refusal (declined, invalid) is a failed refund: the gateway made none. No answer (unavailable) leaves it pending:
- * the gateway may have made it, so the follow-up asks again under the same key, which finds that refund rather than
- * making a second one. (Not a new key after a failure, as captures get: a capture made twice is refused by the
- * gateway, a refund made twice is money given away.)
+ * Sends a refund's card part to the gateway and reads the answer. A refusal (declined, invalid) is a failed refund:
+ * the gateway made none. No answer (unavailable) leaves it pending, with no gateway ref: the gateway may have made
+ * it, so the follow-up asks again under the same key, which finds that refund rather than making a second one.
  */
 async function askGateway(providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome> {
   try {
@@ -385,7 +384,9 @@ async function askGateway(providers: Providers, payment: PaymentRow, row: Refund
       providerRef: payment.providerRef,
       amountMinor: row.amountMinor - row.walletMinor,
       currency: payment.currency,
-      idempotencyKey: row.id,
+      // gateways replay their first answer to a key, errors included: see followUpPendingRefunds
+      idempotencyKey: row.gatewayFailures === 0 ? row.id : `${row.id}:${row.gatewayFailures}`,
+      refundId: row.id,
       reason: row.reason,
     });
   } catch (error) {
@@ -398,10 +399,12 @@ async function askGateway(providers: Providers, payment: PaymentRow, row: Refund
 export const REFUND_FOLLOW_UP_MS = 10 * 60_000;
 
 /**
- * Settles refunds left pending, oldest asked first: one the gateway never answered is sent again under its key;
- * one it answered pending is read back (`getRefund`) where the gateway can tell, for the webhook that never came
- * (PayPal sends none when a refund fails). One still pending, or a gateway still down, is asked again later: never
- * given up on into the wallet, since the gateway may yet pay it to the card. Returns how many it settled.
+ * Settles refunds left pending, oldest asked first. One the gateway never answered is sent again under its key; if
+ * the gateway fails it again and, asked (`findRefund`), has made no refund for it, the next pass tries under a new
+ * key (a gateway replays the error to the old one). Never a new key without that check: a refund made twice is money
+ * given away. One answered pending is read back (`getRefund`), for the webhook that never came (PayPal sends none
+ * when a refund fails). One still pending, or a gateway still down, is asked again later; never given up on into the
+ * wallet, since the gateway may yet pay it to the card. Returns how many it settled.
  */
 export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Providers, limit = 100): Promise<number> {
   const now = ctx.clock();
@@ -414,23 +417,20 @@ export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Provid
   let settled = 0;
   for (const row of stale) {
     const payment = await paymentOrThrow(ctx, row.paymentId);
-    const provider = providerOf(providers, payment.provider as PaymentProviderName);
-    let outcome: RefundOutcome = { status: "pending" };
-    if (!row.providerRef) outcome = await askGateway(providers, payment, row);
-    else if (provider.getRefund) {
-      try {
-        outcome = await provider.getRefund(row.providerRef);
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-      }
-    }
+    const outcome: RefundOutcome & { madeNone?: true } = row.providerRef
+      ? await readBack(providers, payment, row.providerRef)
+      : await askAgain(providers, payment, row);
     if (outcome.status === "pending") {
       // asked: the others get their turn before this one is asked again
       await ctx.database.write((db) =>
         db
           .update(refund)
-          .set({ updatedAt: now, ...(outcome.providerRef ? { providerRef: outcome.providerRef } : {}) })
-          .where(and(eq(refund.id, row.id), eq(refund.status, "pending"))),
+          .set({
+            updatedAt: now,
+            ...(outcome.providerRef ? { providerRef: outcome.providerRef } : {}),
+            ...(outcome.madeNone ? { gatewayFailures: sql`${refund.gatewayFailures} + 1` } : {}),
+          })
+          .where(and(eq(refund.id, row.id), eq(refund.status, "pending"), eq(refund.gatewayFailures, row.gatewayFailures))),
       );
       continue;
     }
@@ -438,6 +438,32 @@ export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Provid
     settled++;
   }
   return settled;
+}
+
+/** A refund never answered, sent again; still no answer: does the gateway have it (`madeNone` when it surely has not)? */
+async function askAgain(providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome & { madeNone?: true }> {
+  const outcome = await askGateway(providers, payment, row);
+  const provider = providerOf(providers, payment.provider as PaymentProviderName);
+  if (outcome.status !== "pending" || outcome.providerRef || !provider.findRefund || !payment.providerRef) return outcome;
+  try {
+    const found = await provider.findRefund({ providerRef: payment.providerRef, refundId: row.id });
+    return found ?? { status: "pending", madeNone: true };
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return outcome;
+  }
+}
+
+/** A refund the gateway answered pending, read back where the gateway can tell. */
+async function readBack(providers: Providers, payment: PaymentRow, refundRef: string): Promise<RefundOutcome> {
+  const provider = providerOf(providers, payment.provider as PaymentProviderName);
+  if (!provider.getRefund) return { status: "pending" };
+  try {
+    return await provider.getRefund(refundRef);
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return { status: "pending" };
+  }
 }
 
 // ---- reading ----

@@ -142,6 +142,11 @@ export const refund = sqliteTable(
     /** why the gateway refused the card part (that part was then credited to the wallet, or back for a top-up) */
     failureReason: text("failure_reason"),
     providerRef: text("provider_ref"),
+    /**
+     * how often the gateway failed the card part without an answer after it was found to have made no refund: the
+     * next attempt goes under a new idempotency key (gateways replay an error to its key)
+     */
+    gatewayFailures: integer("gateway_failures").notNull().default(0),
     idempotencyKey: text("idempotency_key").notNull().unique(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

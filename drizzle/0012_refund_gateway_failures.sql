@@ -1,0 +1,1 @@
+ALTER TABLE `refund` ADD `gateway_failures` integer DEFAULT 0 NOT NULL;
