@@ -415,6 +415,59 @@ describe("refunds", () => {
   });
 });
 
+describe("getRefund", () => {
+  /** A refund PayPal answers PENDING (an eCheck that has not cleared, say). */
+  async function pendingRefund() {
+    const paid = await paypal.createPayment(input({ paymentMethod: "vault:vault_ok", amountMinor: 6_000 }));
+    fake.refundStatus = "PENDING";
+    let refund: Awaited<ReturnType<typeof paypal.refund>>;
+    try {
+      refund = await paypal.refund({ providerRef: paid.providerRef, amountMinor: 2_000, currency: "USD", idempotencyKey: `get-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "COMPLETED";
+    }
+    expect(refund).toEqual({ providerRef: expect.stringMatching(/^[A-Z0-9]{17}$/), status: "pending" });
+    return refund;
+  }
+
+  test("a refund answered pending reads back pending with GET /v2/payments/refunds/{id}, then succeeded once COMPLETED", async () => {
+    const refund = await pendingRefund();
+    expect(await paypal.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "pending" });
+    const request = fake.requests.at(-1);
+    expect(request).toMatchObject({ method: "GET", path: `/v2/payments/refunds/${refund.providerRef}` });
+    expect(request?.headers.get("authorization")).toStartWith("Bearer ");
+
+    fake.settleRefund(refund.providerRef, "COMPLETED");
+    expect(await paypal.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "succeeded" });
+  });
+
+  test("a pending refund PayPal fails (no webhook for that) reads back failed with PayPal's status_details reason", async () => {
+    const refund = await pendingRefund();
+    const before = fake.deliveries.length;
+    fake.settleRefund(refund.providerRef, "FAILED");
+    expect(fake.deliveries).toHaveLength(before);
+    expect(await paypal.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "failed", failureReason: "ECHECK" });
+  });
+
+  test("an unknown refund is PayPal's 404 RESOURCE_NOT_FOUND: an invalid request; an empty id is refused unasked", async () => {
+    const error = await refusal(paypal.getRefund("0ABCDEFGHIJKLMNOP"));
+    expect(error.kind).toBe("invalid_request");
+    expect(error.message).toStartWith("INVALID_RESOURCE_ID: ");
+
+    const before = fake.requests.length;
+    for (const ref of ["", "ABC/../x"]) expect((await refusal(paypal.getRefund(ref))).kind).toBe("invalid_request");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test("a PayPal 500 while reading a refund is unavailable", async () => {
+    const refund = await pendingRefund();
+    fake.failNext(1);
+    expect(await refusal(paypal.getRefund(refund.providerRef))).toMatchObject({ kind: "unavailable", message: "PayPal is unavailable, try again shortly" });
+    expect(fake.requests.at(-1)?.path).toBe(`/v2/payments/refunds/${refund.providerRef}`);
+    expect((await paypal.getRefund(refund.providerRef)).status).toBe("pending");
+  });
+});
+
 describe("idempotency", () => {
   test("a replayed create returns PayPal's first answer: one order", async () => {
     const request = input();

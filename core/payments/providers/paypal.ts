@@ -24,8 +24,9 @@
 // returned); its "up" link names the capture, whose order is `providerRef`. It is refund.succeeded for a COMPLETED
 // refund (PayPal sends it when a refund completes, a pending one included). Payments v2 documents no event for a
 // refund that fails or is cancelled: should a REFUNDED event ever carry a FAILED or CANCELLED refund it is read as
-// refund.failed, a PENDING one as other. A refund `refund()` answered pending is otherwise settled only by its
-// completion event. PAYMENT.CAPTURE.REVERSED (PayPal taking the money back, not our refund) is other.
+// refund.failed, a PENDING one as other. A refund `refund()` answered pending can be polled with `getRefund` (GET
+// /v2/payments/refunds/{id}): the only way to learn it failed. PAYMENT.CAPTURE.REVERSED (PayPal taking the money back,
+// not our refund) is other.
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
   type CreatePaymentInput,
@@ -287,6 +288,12 @@ export class PayPalProvider implements PaymentProvider {
       const refund = await this.call<PayPalRefund>("POST", `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`, body, input.idempotencyKey);
       return toRefund(refund);
     });
+  }
+
+  async getRefund(refundRef: string): Promise<ProviderRefund> {
+    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a PayPal refund id: '${refundRef}'`, "invalid_request");
+    // an unknown id is PayPal's 404 RESOURCE_NOT_FOUND (INVALID_RESOURCE_ID): toProviderError makes it an invalid request
+    return guarded(toProviderError, async () => toRefund(await this.call<PayPalRefund>("GET", `/v2/payments/refunds/${encodeURIComponent(refundRef)}`)));
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {

@@ -336,6 +336,59 @@ describe("refunds", () => {
   });
 });
 
+describe("getRefund", () => {
+  /** A refund Razorpay answers pending (a normal-speed refund the bank has not processed yet). */
+  async function pendingRefund() {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    fake.refundStatus = "pending";
+    let refund: Awaited<ReturnType<typeof razorpay.refund>>;
+    try {
+      refund = await razorpay.refund({ providerRef: paid.providerRef, amountMinor: 4_000, currency: "INR", idempotencyKey: `get-${paid.providerRef}` });
+    } finally {
+      fake.refundStatus = "processed";
+    }
+    expect(refund).toEqual({ providerRef: expect.stringMatching(/^rfnd_/), status: "pending" });
+    return refund;
+  }
+
+  test("a refund answered pending reads back pending with GET /v1/refunds/:id, then succeeded once processed", async () => {
+    const refund = await pendingRefund();
+    expect(await razorpay.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "pending" });
+    expect(fake.requests.at(-1)).toEqual({ method: "GET", path: `/v1/refunds/${refund.providerRef}`, body: {} });
+
+    fake.settleRefund(refund.providerRef, "processed");
+    expect(await razorpay.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "succeeded" });
+  });
+
+  test("a pending refund the bank fails reads back failed (Razorpay gives no reason: ours)", async () => {
+    const refund = await pendingRefund();
+    fake.settleRefund(refund.providerRef, "failed");
+    expect(await razorpay.getRefund(refund.providerRef)).toEqual({
+      providerRef: refund.providerRef,
+      status: "failed",
+      failureReason: "Razorpay could not process the refund",
+    });
+  });
+
+  test("an unknown refund is Razorpay's 400 BAD_REQUEST_ERROR (not a 404): an invalid request; an empty id is refused unasked", async () => {
+    const unknown = await refusal(razorpay.getRefund("rfnd_0000000000Zero"));
+    expect(unknown).toMatchObject({ kind: "invalid_request", message: "The id provided does not exist" });
+    expect(await refusal(razorpay.getRefund("rfnd_short"))).toMatchObject({ kind: "invalid_request", message: "rfnd_short is not a valid id" });
+
+    const before = fake.requests.length;
+    for (const ref of ["", "rfnd_1/../x"]) expect((await refusal(razorpay.getRefund(ref))).kind).toBe("invalid_request");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test("a Razorpay 500 while reading a refund is unavailable", async () => {
+    const refund = await pendingRefund();
+    fake.failNext(1);
+    expect(await refusal(razorpay.getRefund(refund.providerRef))).toMatchObject({ kind: "unavailable", message: "Razorpay is unavailable, try again shortly" });
+    expect(fake.requests.at(-1)?.path).toBe(`/v1/refunds/${refund.providerRef}`);
+    expect((await razorpay.getRefund(refund.providerRef)).status).toBe("pending");
+  });
+});
+
 describe("amounts across currencies", () => {
   test("minor units travel as integers, unchanged", async () => {
     for (const [currency, amountMinor] of [

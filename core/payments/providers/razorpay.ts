@@ -22,6 +22,7 @@
 // the event id (X-Razorpay-Event-Id) the caller dedupes on. Refund events (refund.processed → refund.succeeded,
 // refund.failed → refund.failed; refund.created is other, nothing settled yet) name the payment in `providerRef`, as
 // the other adapters do, and the refund in `refundRef`: payload.refund.entity.id, the `rfnd_…` `refund()` returned.
+// `getRefund` reads one back by that id (GET /v1/refunds/:id); Razorpay answers an unknown id 400, not 404.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
@@ -202,6 +203,12 @@ export class RazorpayProvider implements PaymentProvider {
       if (input.reason) notes.reason = input.reason.slice(0, 256);
       return toRefund(await this.post<RazorpayRefund>(`${path}/refund`, { amount: input.amountMinor, speed: "normal", notes }));
     });
+  }
+
+  async getRefund(refundRef: string): Promise<ProviderRefund> {
+    // an empty id would read GET /v1/refunds/, Razorpay's list of every refund, not this one
+    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a Razorpay refund id: '${refundRef}'`, "invalid_request");
+    return guarded(toProviderError, async () => toRefund(await this.get<RazorpayRefund>(`/v1/refunds/${encodeURIComponent(refundRef)}`)));
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {

@@ -275,6 +275,71 @@ describe("refund", () => {
   });
 });
 
+describe("getRefund", () => {
+  /** A refund Stripe answers pending: pm_card_pendingRefund's, as in Stripe's test mode. */
+  const pendingRefund = async () => {
+    const paid = await stripe.createPayment(payment({ paymentMethod: "pm_card_pendingRefund", amountMinor: 3000 }));
+    expect(paid.status).toBe("captured");
+    const refund = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 1200, currency: "USD", idempotencyKey: key() });
+    expect(refund).toEqual({ providerRef: expect.stringMatching(/^re_/), status: "pending" });
+    return refund;
+  };
+
+  test("a refund answered pending reads back pending with GET /v1/refunds/:id, then succeeded once Stripe settles it", async () => {
+    const refund = await pendingRefund();
+    expect(await stripe.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "pending" });
+    const request = lastRequest();
+    expect(request.method).toBe("GET");
+    expect(request.path).toBe(`/v1/refunds/${refund.providerRef}`);
+    expect(request.headers.get("authorization")).toBe(`Bearer ${fake.secretKey}`);
+
+    fake.settleRefund(refund.providerRef, "succeeded");
+    expect(await stripe.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "succeeded" });
+  });
+
+  test("a pending refund Stripe fails reads back failed with Stripe's failure_reason", async () => {
+    const refund = await pendingRefund();
+    fake.settleRefund(refund.providerRef, "failed", "charge_for_pending_refund_disputed");
+    expect(await stripe.getRefund(refund.providerRef)).toEqual({
+      providerRef: refund.providerRef,
+      status: "failed",
+      failureReason: "charge_for_pending_refund_disputed",
+    });
+  });
+
+  test("a card refund that succeeded and was returned later (pm_card_refundFail's path) reads back failed", async () => {
+    const paid = await captured(2000);
+    const refund = await stripe.refund({ providerRef: paid.providerRef, amountMinor: 2000, currency: "USD", idempotencyKey: key() });
+    expect(await stripe.getRefund(refund.providerRef)).toEqual({ providerRef: refund.providerRef, status: "succeeded" });
+    fake.failRefund(refund.providerRef, "expired_or_canceled_card");
+    expect(await stripe.getRefund(refund.providerRef)).toEqual({
+      providerRef: refund.providerRef,
+      status: "failed",
+      failureReason: "expired_or_canceled_card",
+    });
+  });
+
+  test("an unknown refund is Stripe's 404 resource_missing: an invalid request; an empty id is refused unasked", async () => {
+    const error = await providerError(stripe.getRefund("re_doesnotexist"));
+    expect(error.kind).toBe("invalid_request");
+    expect(error.message).toBe("No such refund: 're_doesnotexist'");
+
+    const before = fake.requests.length;
+    for (const ref of ["", "re_1/../x"]) expect((await providerError(stripe.getRefund(ref))).kind).toBe("invalid_request");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test("a Stripe outage (500 api_error) while reading a refund is unavailable", async () => {
+    const refund = await pendingRefund();
+    fake.failNext(1);
+    const error = await providerError(stripe.getRefund(refund.providerRef));
+    expect(error.kind).toBe("unavailable");
+    expect(lastRequest().path).toBe(`/v1/refunds/${refund.providerRef}`);
+    // the outage over, the same refund reads back
+    expect((await stripe.getRefund(refund.providerRef)).status).toBe("pending");
+  });
+});
+
 describe("describePaymentMethod", () => {
   test("a test token: its card's fingerprint and issuing country, read with GET /v1/payment_methods/:id", async () => {
     expect(await stripe.describePaymentMethod("pm_card_gb")).toEqual({ cardFingerprint: "gB8x0a2kQf3mUy7Z", cardCountry: "GB" });

@@ -15,6 +15,7 @@
 // they were expanded (not by default since API version 2022-11-15): the newest listed is the event's refund; without
 // the list it names none, and the refund.* event about the same refund is the one that settles it. `amountMinor` of
 // charge.refunded is the charge's cumulative `amount_refunded`; of refund.* it is that one refund's amount.
+// `getRefund` reads a refund back by that `re_…` id, so a job can settle one whose event never came.
 //
 // `describePaymentMethod` reads a PaymentMethod (`pm_…`) before the charge for the fraud check: its card's
 // fingerprint and issuing country. "alipay" names no PaymentMethod yet (Stripe makes it with the payment): nothing.
@@ -142,10 +143,19 @@ export class StripeProvider implements PaymentProvider {
       ...(input.reason && !known ? { metadata: { reason: input.reason.slice(0, 500) } } : {}),
     };
     try {
-      const refund = await this.stripe.refunds.create(params, { idempotencyKey: input.idempotencyKey });
-      const status = refundStatus(refund.status);
-      return { providerRef: refund.id, status, ...(status === "failed" ? { failureReason: refund.failure_reason ?? "refund failed" } : {}) };
+      return toRefund(await this.stripe.refunds.create(params, { idempotencyKey: input.idempotencyKey }));
     } catch (error) {
+      throw toProviderError(error);
+    }
+  }
+
+  async getRefund(refundRef: string): Promise<ProviderRefund> {
+    // an empty id would read GET /v1/refunds/, the list of every refund, not this one
+    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a Stripe refund id: '${refundRef}'`, "invalid_request");
+    try {
+      return toRefund(await this.stripe.refunds.retrieve(refundRef));
+    } catch (error) {
+      // an unknown id is Stripe's 404 resource_missing, an invalid request
       throw toProviderError(error);
     }
   }
@@ -209,6 +219,11 @@ function paymentStatus(intent: Stripe.PaymentIntent): ProviderPaymentStatus {
     default:
       return "requires_action";
   }
+}
+
+function toRefund(refund: Stripe.Refund): ProviderRefund {
+  const status = refundStatus(refund.status);
+  return { providerRef: refund.id, status, ...(status === "failed" ? { failureReason: refund.failure_reason ?? "refund failed" } : {}) };
 }
 
 function refundStatus(status: string | null): ProviderRefund["status"] {

@@ -200,6 +200,7 @@ export class FakePayPal {
   tokenTtlSeconds = 32_400;
   /** refunds are created with this status */
   refundStatus: FakeRefund["status"] = "COMPLETED";
+  #outages = 0;
   readonly #tokens = new Map<string, number>();
   readonly #replays = new Map<string, { status: number; body: string }>();
   readonly #keys: { privateKey: KeyObject; publicKey: KeyObject };
@@ -225,6 +226,11 @@ export class FakePayPal {
 
   stop(): void {
     this.#server.stop(true);
+  }
+
+  /** The next `count` API calls (the token endpoint aside) answer 500 INTERNAL_SERVER_ERROR, as during a PayPal incident. */
+  failNext(count = 1): void {
+    this.#outages = count;
   }
 
   /** Every token it issued stops working (PayPal may revoke before `expires_in`). */
@@ -330,6 +336,10 @@ export class FakePayPal {
         { status: 401 },
       );
     }
+    if (this.#outages > 0) {
+      this.#outages--;
+      return failure(500, "INTERNAL_SERVER_ERROR", "An internal server error has occurred.");
+    }
     const requestId = request.headers.get("paypal-request-id");
     const replayKey = requestId ? `${request.method} ${url.pathname} ${requestId}` : undefined;
     const stored = replayKey ? this.#replays.get(replayKey) : undefined;
@@ -375,6 +385,11 @@ export class FakePayPal {
       const authorization = this.authorizations.get(onAuthorization[1] as string);
       if (!authorization) return notFound("authorization_id", onAuthorization[1] as string);
       return onAuthorization[2] === "capture" ? this.#captureAuthorization(authorization, body) : this.#void(authorization);
+    }
+    const onRefund = /^\/v2\/payments\/refunds\/([^/]+)$/.exec(path);
+    if (method === "GET" && onRefund) {
+      const refund = this.refunds.get(onRefund[1] as string);
+      return refund ? Response.json(this.#refundView(refund)) : notFound("refund_id", onRefund[1] as string);
     }
     const onCapture = /^\/v2\/payments\/captures\/([^/]+)(\/refund)?$/.exec(path);
     if (onCapture) {

@@ -109,6 +109,8 @@ export class FakeRazorpay {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
   /** the next POST /v1/payments/create/json answers 500 after its order exists (a hiccup between the two calls) */
   failNextPaymentCreate = false;
+  /** how many of the next API calls answer 500 SERVER_ERROR, as during a Razorpay incident (`failNext`) */
+  private outages = 0;
   /** refunds are created with this status (Razorpay's normal refunds may stay pending for days) */
   refundStatus: FakeRefund["status"] = "processed";
   private readonly server: ReturnType<typeof Bun.serve>;
@@ -123,6 +125,11 @@ export class FakeRazorpay {
 
   stop(): void {
     this.server.stop(true);
+  }
+
+  /** The next `count` API calls answer 500 SERVER_ERROR. */
+  failNext(count = 1): void {
+    this.outages = count;
   }
 
   /** Signs a body as Razorpay does; pass another secret to forge. */
@@ -251,10 +258,22 @@ export class FakeRazorpay {
     if (user !== this.keyId || secret !== this.keySecret) {
       return rzpError(401, "The api key provided is invalid", { source: "NA", step: "NA", reason: "NA" });
     }
+    if (this.outages > 0) {
+      this.outages--;
+      return rzpError(500, "The server encountered an error. The incident has been reported to admins.", { source: "NA", step: "NA", reason: "NA" });
+    }
     const route = `${request.method} ${url.pathname}`;
     if (route === "POST /v1/orders") return this.createOrder(body);
     if (route === "GET /v1/orders") return this.listOrders(url.searchParams);
     if (route === "POST /v1/payments/create/json") return this.createPayment(body);
+    const refundById = /^GET \/v1\/refunds\/([^/]+)$/.exec(route);
+    if (refundById) {
+      const refundId = decodeURIComponent(refundById[1] as string);
+      const refund = this.refunds.get(refundId);
+      // Razorpay answers an unknown id 400, not 404; one not of its form is "not a valid id"
+      if (!refund) return invalid(/^rfnd_[0-9A-Za-z]{14}$/.test(refundId) ? "The id provided does not exist" : `${refundId} is not a valid id`);
+      return Response.json(withNotes(refund));
+    }
     const orderPayments = /^GET \/v1\/orders\/([^/]+)\/payments$/.exec(route);
     if (orderPayments) {
       const orderId = orderPayments[1] as string;

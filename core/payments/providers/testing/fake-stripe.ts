@@ -3,7 +3,8 @@
 // reused key with other parameters), unknown parameters refused, and Stripe's object and error JSON (a decline is a
 // 402 card_error carrying the PaymentIntent). It keeps PaymentMethods, PaymentIntents, charges and refunds in memory,
 // and builds webhook events from them, signed with the SDK's own test header helper. A test PaymentMethod token
-// (pm_card_visa…) mints a fresh `pm_…` of that card wherever it is used, retrieving it included.
+// (pm_card_visa…) mints a fresh `pm_…` of that card wherever it is used, retrieving it included. Refunds succeed at
+// once, except on pm_card_pendingRefund, whose refunds stay pending until `settleRefund`, as at Stripe.
 import Stripe from "stripe";
 
 type Param = string | Param[] | { [key: string]: Param };
@@ -24,12 +25,15 @@ interface TestCard {
   country: string;
   fingerprint: string;
   outcome: "succeed" | "decline" | "authenticate";
+  /** its charges' refunds start pending (Stripe later moves them to succeeded) */
+  refundsPending?: true;
 }
 
 /** Stripe's test PaymentMethods (docs.stripe.com/testing) this fake understands. */
 export const TEST_CARDS: Record<string, TestCard> = {
   pm_card_visa: { brand: "visa", last4: "4242", country: "US", fingerprint: "Xt5EWLLDS7FJjR1c", outcome: "succeed" },
   pm_card_gb: { brand: "visa", last4: "0000", country: "GB", fingerprint: "gB8x0a2kQf3mUy7Z", outcome: "succeed" },
+  pm_card_pendingRefund: { brand: "visa", last4: "7726", country: "US", fingerprint: "pR7e2NdQ4uVx9cLb", outcome: "succeed", refundsPending: true },
   pm_card_chargeDeclined: { brand: "visa", last4: "0002", country: "US", fingerprint: "dC2q9WnR4sLk7vTe", outcome: "decline" },
   pm_card_authenticationRequired: { brand: "visa", last4: "3155", country: "IE", fingerprint: "aR3v1PzN8cQw5tHy", outcome: "authenticate" },
   pm_card_threeDSecure2Required: { brand: "visa", last4: "3220", country: "US", fingerprint: "tD2s8MxB6kJr4nGu", outcome: "authenticate" },
@@ -205,6 +209,14 @@ export class FakeStripe {
     }
   }
 
+  /** A pending refund settles: succeeded, or failed with a reason (its amount refundable again). */
+  settleRefund(id: string, outcome: "succeeded" | "failed", failureReason = "charge_for_pending_refund_disputed"): void {
+    const refund = this.refunds.get(id);
+    if (refund?.status !== "pending") throw new Error(`no pending refund ${id}`);
+    if (outcome === "failed") this.failRefund(id, failureReason);
+    else refund.status = "succeeded";
+  }
+
   /** The PaymentIntent as the API returns it; `expandCharge` as with `expand[]=latest_charge`. */
   paymentIntentJson(id: string, expandCharge = false): Json {
     const intent = this.paymentIntents.get(id);
@@ -313,7 +325,14 @@ export class FakeStripe {
   refundJson(id: string): Json {
     const refund = this.refunds.get(id);
     if (!refund) throw new Error(`no refund ${id}`);
-    return { ...refund, object: "refund", balance_transaction: `txn_${id.slice(3)}`, destination_details: null, receipt_number: null };
+    return {
+      ...refund,
+      object: "refund",
+      balance_transaction: `txn_${id.slice(3)}`,
+      destination_details: null,
+      pending_reason: refund.status === "pending" ? "processing" : null,
+      receipt_number: null,
+    };
   }
 
   /** A Stripe event about `object` (a *Json snapshot), as Stripe would post it to a webhook endpoint. */
@@ -410,8 +429,10 @@ export class FakeStripe {
     try {
       const intentPath = path.match(/^\/v1\/payment_intents\/([^/]+)(?:\/(capture|cancel))?$/);
       const methodPath = path.match(/^\/v1\/payment_methods\/([^/]+)$/);
+      const refundPath = path.match(/^\/v1\/refunds\/([^/]+)$/);
       let body: Json;
       if (method === "GET" && methodPath) body = this.retrievePaymentMethod(decodeURIComponent(methodPath[1] as string), params);
+      else if (method === "GET" && refundPath) body = this.retrieveRefund(decodeURIComponent(refundPath[1] as string), params);
       else if (method === "POST" && path === "/v1/payment_intents") body = this.createIntent(params);
       else if (method === "POST" && intentPath?.[2] === "capture") body = this.capture(intentPath[1] as string, params);
       else if (method === "POST" && intentPath?.[2] === "cancel") body = this.cancel(intentPath[1] as string, params);
@@ -535,6 +556,17 @@ export class FakeStripe {
         false,
       );
     return this.paymentMethodJson(id);
+  }
+
+  private retrieveRefund(id: string, params: Params): Json {
+    allowOnly(params, ["expand"]);
+    if (!this.refunds.has(id))
+      throw new StripeFailure(
+        404,
+        { type: "invalid_request_error", code: "resource_missing", message: `No such refund: '${id}'`, param: "id", doc_url: `${DOCS}/resource-missing` },
+        false,
+      );
+    return this.refundJson(id);
   }
 
   private confirm(intent: PaymentIntentRecord, alipay: boolean): void {
@@ -733,7 +765,7 @@ export class FakeStripe {
       metadata: stringMap(params, "metadata"),
       payment_intent: charge.payment_intent,
       reason: reason ?? null,
-      status: "succeeded",
+      status: this.paymentIntents.get(charge.payment_intent)?.card?.refundsPending ? "pending" : "succeeded",
     };
     this.refunds.set(refund.id, refund);
     charge.amount_refunded += amount;
