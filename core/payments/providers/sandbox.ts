@@ -29,7 +29,7 @@ export const SANDBOX_CARDS = {
   answerLost: "4000000000000077",
   /** the first capture of its authorisation fails as unavailable (and, as at Stripe, a retry under that key too) */
   captureFailsOnce: "4000000000000119",
-  /** pays; a refund to it is made, but the first answer is lost on the way back: a retry under its key gets it */
+  /** pays; a refund to it is made, but the first answer is lost on the way back: findRefund, or a retry under its key, gets it */
   refundAnswerLost: "4000000000000259",
   /** pays; the first refund call fails as unavailable and makes nothing (and, as at Stripe, a retry under that key too) */
   refundUnavailableOnce: "4000000000000267",

@@ -375,7 +375,7 @@ export async function applyRefundEvent(ctx: PaymentsCtx, providerName: string, e
 /**
  * Sends a refund's card part to the gateway and reads the answer. A refusal (declined, invalid) is a failed refund:
  * the gateway made none. No answer (unavailable) leaves it pending, with no gateway ref: the gateway may have made
- * it, so the follow-up asks again under the same key, which finds that refund rather than making a second one.
+ * it, so the follow-up looks for it there before it sends it again.
  */
 async function askGateway(providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome> {
   try {
@@ -384,7 +384,7 @@ async function askGateway(providers: Providers, payment: PaymentRow, row: Refund
       providerRef: payment.providerRef,
       amountMinor: row.amountMinor - row.walletMinor,
       currency: payment.currency,
-      // gateways replay their first answer to a key, errors included: see followUpPendingRefunds
+      // a new key only once the gateway surely made no refund for the old one: see followUpPendingRefunds
       idempotencyKey: row.gatewayFailures === 0 ? row.id : `${row.id}:${row.gatewayFailures}`,
       refundId: row.id,
       reason: row.reason,
@@ -399,12 +399,13 @@ async function askGateway(providers: Providers, payment: PaymentRow, row: Refund
 export const REFUND_FOLLOW_UP_MS = 10 * 60_000;
 
 /**
- * Settles refunds left pending, oldest asked first. One the gateway never answered is sent again under its key; if
- * the gateway fails it again and, asked (`findRefund`), has made no refund for it, the next pass tries under a new
- * key (a gateway replays the error to the old one). Never a new key without that check: a refund made twice is money
- * given away. One answered pending is read back (`getRefund`), for the webhook that never came (PayPal sends none
- * when a refund fails). One still pending, or a gateway still down, is asked again later; never given up on into the
- * wallet, since the gateway may yet pay it to the card. Returns how many it settled.
+ * Settles refunds left pending, oldest asked first. One answered pending is read back (`getRefund`), for the webhook
+ * that never came (PayPal sends none when a refund fails). One the gateway never answered is looked for at the
+ * gateway first (`findRefund`, by our refund id): found, it is settled as the gateway says; surely not there, it is
+ * sent again under a new key (a gateway replays its first answer to a key, the error included). Never a new key
+ * without that check: a refund made twice is money given away. A gateway that cannot be asked, or is still down,
+ * is asked again later; a refund is never given up on into the wallet, since the gateway may yet pay it to the card.
+ * Returns how many it settled.
  */
 export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Providers, limit = 100): Promise<number> {
   const now = ctx.clock();
@@ -417,20 +418,15 @@ export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Provid
   let settled = 0;
   for (const row of stale) {
     const payment = await paymentOrThrow(ctx, row.paymentId);
-    const outcome: RefundOutcome & { madeNone?: true } = row.providerRef
-      ? await readBack(providers, payment, row.providerRef)
-      : await askAgain(providers, payment, row);
+    const outcome = row.providerRef ? await readBack(providers, payment, row.providerRef) : await askAgain(ctx, providers, payment, row);
+    if (outcome === "taken") continue;
     if (outcome.status === "pending") {
       // asked: the others get their turn before this one is asked again
       await ctx.database.write((db) =>
         db
           .update(refund)
-          .set({
-            updatedAt: now,
-            ...(outcome.providerRef ? { providerRef: outcome.providerRef } : {}),
-            ...(outcome.madeNone ? { gatewayFailures: sql`${refund.gatewayFailures} + 1` } : {}),
-          })
-          .where(and(eq(refund.id, row.id), eq(refund.status, "pending"), eq(refund.gatewayFailures, row.gatewayFailures))),
+          .set({ updatedAt: now, ...(outcome.providerRef ? { providerRef: outcome.providerRef } : {}) })
+          .where(and(eq(refund.id, row.id), eq(refund.status, "pending"))),
       );
       continue;
     }
@@ -440,18 +436,29 @@ export async function followUpPendingRefunds(ctx: PaymentsCtx, providers: Provid
   return settled;
 }
 
-/** A refund never answered, sent again; still no answer: does the gateway have it (`madeNone` when it surely has not)? */
-async function askAgain(providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome & { madeNone?: true }> {
-  const outcome = await askGateway(providers, payment, row);
+/**
+ * A refund the gateway never answered. The gateway holds one for it: that one's state. Surely none: sent under the
+ * refund's next key, claimed first (gateway_failures + 1, only if unchanged) so that of two passes at once only one
+ * sends it ("taken" for the other). A gateway that cannot be searched gets the first key again, never a new one.
+ */
+async function askAgain(ctx: PaymentsCtx, providers: Providers, payment: PaymentRow, row: RefundRow): Promise<RefundOutcome | "taken"> {
   const provider = providerOf(providers, payment.provider as PaymentProviderName);
-  if (outcome.status !== "pending" || outcome.providerRef || !provider.findRefund || !payment.providerRef) return outcome;
+  if (!provider.findRefund || !payment.providerRef) return askGateway(providers, payment, row);
   try {
     const found = await provider.findRefund({ providerRef: payment.providerRef, refundId: row.id });
-    return found ?? { status: "pending", madeNone: true };
+    if (found) return found;
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
-    return outcome;
+    return { status: "pending" };
   }
+  const claimed = await ctx.database.write((db) =>
+    db
+      .update(refund)
+      .set({ gatewayFailures: row.gatewayFailures + 1 })
+      .where(and(eq(refund.id, row.id), eq(refund.status, "pending"), eq(refund.gatewayFailures, row.gatewayFailures))),
+  );
+  if (claimed.rowsAffected === 0) return "taken";
+  return askGateway(providers, payment, { ...row, gatewayFailures: row.gatewayFailures + 1 });
 }
 
 /** A refund the gateway answered pending, read back where the gateway can tell. */

@@ -99,7 +99,7 @@ export const TopUpBody = Type.Object(
       minLength: 1,
       maxLength: 200,
       description:
-        "The provider's payment method: a Stripe `pm_…` id, or for the sandbox a test card number (4242424242424242 succeeds, 4000000000000002 is declined, 4000002500003155 needs authentication, 4000000000000341 fails after a moment, 4000000760000002 is issued in Brazil, 4000000000005126 pays but its refunds fail, 4000000000000077 pays but the answer is lost so the payment fails and the charge is refunded when the gateway's webhook tells, 4000000000000119 fails its first capture, 4000000000000259 pays but the answer to its first refund is lost so the refund stays pending until it is asked again, 4000000000000267 fails its first refund without making one)",
+        "The provider's payment method: a Stripe `pm_…` id, or for the sandbox a test card number (4242424242424242 succeeds, 4000000000000002 is declined, 4000002500003155 needs authentication, 4000000000000341 fails after a moment, 4000000760000002 is issued in Brazil, 4000000000005126 pays but its refunds fail, 4000000000000077 pays but the answer is lost so the payment fails and the charge is refunded when the gateway's webhook tells, 4000000000000119 fails its first capture, 4000000000000259 pays but the answer to its first refund is lost so the refund stays pending until the follow-up finds it at the gateway, 4000000000000267 fails its first refund without making one)",
       examples: ["4242424242424242"],
     }),
   },

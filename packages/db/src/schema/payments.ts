@@ -143,8 +143,8 @@ export const refund = sqliteTable(
     failureReason: text("failure_reason"),
     providerRef: text("provider_ref"),
     /**
-     * how often the gateway failed the card part without an answer after it was found to have made no refund: the
-     * next attempt goes under a new idempotency key (gateways replay an error to its key)
+     * how often the card part went to the gateway again under a new idempotency key (`<id>:<n>`), each time after the
+     * gateway was found to hold no refund for it (gateways replay an error to its key)
      */
     gatewayFailures: integer("gateway_failures").notNull().default(0),
     idempotencyKey: text("idempotency_key").notNull().unique(),
