@@ -468,6 +468,152 @@ describe("getRefund", () => {
   });
 });
 
+describe("findRefund", () => {
+  let refundSerial = 0;
+  const refundId = () => `rfd_01JD4M3Z8Q5V7W9X1Y2Z3E${String(++refundSerial).padStart(4, "0")}`;
+  const refundFor = (providerRef: string, id: string | undefined, amountMinor = 100, idempotencyKey = `find-${crypto.randomUUID()}`) =>
+    paypal.refund({ providerRef, amountMinor, currency: "USD", idempotencyKey, ...(id ? { refundId: id } : {}) });
+  const paidOrder = () => paypal.createPayment(input({ paymentMethod: "vault:vault_ok" }));
+  /** Runs `fn` with the fake showing an order's refunds as given. */
+  async function showingRefunds<T>(how: FakePayPal["orderRefunds"], fn: () => Promise<T>): Promise<T> {
+    fake.orderRefunds = how;
+    try {
+      return await fn();
+    } finally {
+      fake.orderRefunds = "full";
+    }
+  }
+
+  test("our refund id travels as the refund's invoice_id; custom_id stays our payment id", async () => {
+    const request = input({ paymentMethod: "vault:vault_ok" });
+    const paid = await paypal.createPayment(request);
+    const id = refundId();
+    const refund = await paypal.refund({
+      providerRef: paid.providerRef,
+      amountMinor: 1_000,
+      currency: "USD",
+      idempotencyKey: "i-1",
+      refundId: id,
+      reason: "Item damaged",
+    });
+    const [captureId] = fake.orders.get(paid.providerRef)?.captureIds ?? [];
+    expect(sentTo(`/v2/payments/captures/${captureId}/refund`).map((r) => r.body)).toEqual([
+      { amount: { currency_code: "USD", value: "10.00" }, invoice_id: id, custom_id: request.paymentId, note_to_payer: "Item damaged" },
+    ]);
+    expect(fake.refundJson(refund.providerRef)).toMatchObject({ invoice_id: id, custom_id: request.paymentId });
+  });
+
+  test("finds the refund made for our id among the order's refunds, read with GET /v2/checkout/orders/{id}", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    await refundFor(paid.providerRef, refundId());
+    const made = await refundFor(paid.providerRef, ours, 700);
+    await refundFor(paid.providerRef, undefined);
+    const before = fake.requests.length;
+
+    expect(await paypal.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({ providerRef: made.providerRef, status: "succeeded" });
+    expect(fake.requests.slice(before).map((r) => [r.method, r.path])).toEqual([["GET", `/v2/checkout/orders/${paid.providerRef}`]]);
+  });
+
+  test("an order listing its refunds without their invoice_id: each is read in full to tell", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    const other = await refundFor(paid.providerRef, refundId());
+    const made = await refundFor(paid.providerRef, ours);
+    const before = fake.requests.length;
+
+    const found = await showingRefunds("brief", () => paypal.findRefund({ providerRef: paid.providerRef, refundId: ours }));
+    expect(found).toEqual({ providerRef: made.providerRef, status: "succeeded" });
+    expect(fake.requests.slice(before).map((r) => r.path)).toEqual([
+      `/v2/checkout/orders/${paid.providerRef}`,
+      `/v2/payments/refunds/${other.providerRef}`,
+      `/v2/payments/refunds/${made.providerRef}`,
+    ]);
+    expect(await showingRefunds("brief", () => paypal.findRefund({ providerRef: paid.providerRef, refundId: refundId() }))).toBeNull();
+  });
+
+  test("a refund PayPal failed is found as failed, with its reason", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    fake.refundStatus = "FAILED";
+    let made: Awaited<ReturnType<typeof paypal.refund>>;
+    try {
+      made = await refundFor(paid.providerRef, ours);
+    } finally {
+      fake.refundStatus = "COMPLETED";
+    }
+    expect(await paypal.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({
+      providerRef: made.providerRef,
+      status: "failed",
+      failureReason: "ECHECK",
+    });
+  });
+
+  test("null when the order's refunds carry other ids (or none), and when it has no refund at all", async () => {
+    const paid = await paidOrder();
+    await refundFor(paid.providerRef, refundId());
+    await refundFor(paid.providerRef, undefined);
+    expect(await paypal.findRefund({ providerRef: paid.providerRef, refundId: refundId() })).toBeNull();
+
+    const untouched = await paidOrder();
+    expect(await paypal.findRefund({ providerRef: untouched.providerRef, refundId: refundId() })).toBeNull();
+    expect(fake.requests.at(-1)?.path).toBe(`/v2/checkout/orders/${untouched.providerRef}`);
+  });
+
+  test("a PayPal 500 is unavailable, never null; once over, the refund is found", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours);
+    fake.failNext(1);
+    expect(await refusal(paypal.findRefund({ providerRef: paid.providerRef, refundId: ours }))).toMatchObject({
+      kind: "unavailable",
+      message: "PayPal is unavailable, try again shortly",
+    });
+    expect(await paypal.findRefund({ providerRef: paid.providerRef, refundId: ours })).not.toBeNull();
+  });
+
+  test("an unknown order is PayPal's 404: an invalid request, not null", async () => {
+    const error = await refusal(paypal.findRefund({ providerRef: "0ABCDEFGHIJKLMNOP", refundId: refundId() }));
+    expect(error.kind).toBe("invalid_request");
+    expect(error.message).toStartWith("INVALID_RESOURCE_ID: ");
+  });
+
+  test("a malformed order or refund id (a refused payment's declined:… ref too) is refused without asking PayPal", async () => {
+    const before = fake.requests.length;
+    for (const request of [
+      { providerRef: "", refundId: refundId() },
+      { providerRef: "declined:pay_01JD4M3Z8Q5V7W9X1Y2Z3B0001", refundId: refundId() },
+      { providerRef: "ABC/../x", refundId: refundId() },
+      { providerRef: "ABC123", refundId: "" },
+    ]) {
+      expect((await refusal(paypal.findRefund(request))).kind).toBe("invalid_request");
+    }
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test("a refund sent again under a new request id is PayPal's DUPLICATE_REFUND: answered with the refund made first", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    const made = await refundFor(paid.providerRef, ours, 1_000, "dup-1");
+    expect(await refundFor(paid.providerRef, ours, 1_000, "dup-2")).toEqual(made);
+    const [captureId] = fake.orders.get(paid.providerRef)?.captureIds ?? [];
+    expect([...fake.refunds.values()].filter((r) => r.captureId === captureId)).toHaveLength(1);
+    expect(fake.captures.get(captureId as string)?.refundedMinor).toBe(1_000);
+  });
+
+  test("DUPLICATE_REFUND for a refund the order does not show yet is unavailable, not a failed refund", async () => {
+    const paid = await paidOrder();
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours, 1_000, "lag-1");
+    await showingRefunds("hidden", async () => {
+      const error = await refusal(refundFor(paid.providerRef, ours, 1_000, "lag-2"));
+      expect(error.kind).toBe("unavailable");
+    });
+    const [captureId] = fake.orders.get(paid.providerRef)?.captureIds ?? [];
+    expect([...fake.refunds.values()].filter((r) => r.captureId === captureId)).toHaveLength(1);
+  });
+});
+
 describe("idempotency", () => {
   test("a replayed create returns PayPal's first answer: one order", async () => {
     const request = input();

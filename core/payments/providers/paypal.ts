@@ -27,6 +27,11 @@
 // refund.failed, a PENDING one as other. A refund `refund()` answered pending can be polled with `getRefund` (GET
 // /v2/payments/refunds/{id}): the only way to learn it failed. PAYMENT.CAPTURE.REVERSED (PayPal taking the money back,
 // not our refund) is other.
+//
+// Our refund id goes as the refund's `invoice_id`, not its `custom_id`: that already carries our payment id, which the
+// refund webhook reads as `paymentId`. PayPal shows invoice_id to the buyer, and refuses a second refund under an
+// invoice_id already refunded (422 DUPLICATE_REFUND): `refund()` answers that with the refund made first. `findRefund`
+// reads the order, whose purchase unit lists its refunds, and matches invoice_id.
 import { minorUnitExponent } from "@bazaar/contracts";
 import {
   type CreatePaymentInput,
@@ -36,6 +41,7 @@ import {
   type ProviderEvent,
   type ProviderPayment,
   type ProviderRefund,
+  type RefundInput,
   WebhookSignatureError,
 } from "./provider.ts";
 
@@ -91,6 +97,7 @@ interface PayPalRefund {
   status: "CANCELLED" | "FAILED" | "PENDING" | "COMPLETED";
   amount?: Money;
   custom_id?: string;
+  invoice_id?: string;
   status_details?: { reason?: string };
   links?: Link[];
 }
@@ -132,6 +139,8 @@ class PayPalApiError extends Error {
 /** Issues that mean the buyer's money source said no: a failed payment, not a broken request. */
 const DECLINES = new Set(["INSTRUMENT_DECLINED", "PAYER_CANNOT_PAY", "TRANSACTION_REFUSED", "PAYER_ACCOUNT_RESTRICTED", "PAYER_ACCOUNT_LOCKED_OR_CLOSED"]);
 const CAPTURED = new Set(["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]);
+/** Ids as PayPal and we write them (order and refund ids, `rfd_…`): nothing that would change the path. */
+const ID = /^\w+$/;
 const TRANSMISSION_HEADERS = ["paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url", "paypal-auth-algo"] as const;
 
 /** Minor units as PayPal's decimal string ("0.001" for 1 fils, "1500" for ¥1500): exact, with no float in between. */
@@ -269,7 +278,7 @@ export class PayPalProvider implements PaymentProvider {
     });
   }
 
-  async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund> {
+  async refund(input: RefundInput): Promise<ProviderRefund> {
     const value = toPayPalValue(input.amountMinor, input.currency);
     return guarded(toProviderError, async () => {
       const order = await this.order(input.providerRef);
@@ -282,18 +291,37 @@ export class PayPalProvider implements PaymentProvider {
       const customId = order.purchase_units?.[0]?.custom_id;
       const body = {
         amount: { currency_code: input.currency, value },
+        ...(input.refundId ? { invoice_id: input.refundId } : {}),
         ...(customId ? { custom_id: customId } : {}),
         ...(input.reason ? { note_to_payer: input.reason.slice(0, 255) } : {}),
       };
-      const refund = await this.call<PayPalRefund>("POST", `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`, body, input.idempotencyKey);
-      return toRefund(refund);
+      try {
+        return toRefund(await this.call<PayPalRefund>("POST", `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`, body, input.idempotencyKey));
+      } catch (error) {
+        if (!input.refundId || !(error instanceof PayPalApiError) || error.issue !== "DUPLICATE_REFUND") throw error;
+        // made already, under another request id: that refund is the answer; one PayPal does not show yet is no failure
+        const made = await this.refundOf(await this.order(input.providerRef), input.refundId);
+        if (made) return toRefund(made);
+        throw new ProviderError("PayPal has a refund for this refund id but does not show it yet; try again shortly", "unavailable");
+      }
     });
   }
 
   async getRefund(refundRef: string): Promise<ProviderRefund> {
-    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a PayPal refund id: '${refundRef}'`, "invalid_request");
+    if (!ID.test(refundRef)) throw new ProviderError(`Not a PayPal refund id: '${refundRef}'`, "invalid_request");
     // an unknown id is PayPal's 404 RESOURCE_NOT_FOUND (INVALID_RESOURCE_ID): toProviderError makes it an invalid request
-    return guarded(toProviderError, async () => toRefund(await this.call<PayPalRefund>("GET", `/v2/payments/refunds/${encodeURIComponent(refundRef)}`)));
+    return guarded(toProviderError, async () => toRefund(await this.readRefund(refundRef)));
+  }
+
+  async findRefund(input: { providerRef: string; refundId: string }): Promise<ProviderRefund | null> {
+    // providerRef is the order id; a refused payment's `declined:…` ref has no order, so nothing PayPal could answer
+    if (!ID.test(input.providerRef)) throw new ProviderError(`Not a PayPal order id: '${input.providerRef}'`, "invalid_request");
+    if (!ID.test(input.refundId)) throw new ProviderError(`Not a refund id: '${input.refundId}'`, "invalid_request");
+    // an unknown order is PayPal's 404: an invalid request, never "no refund"
+    return guarded(toProviderError, async () => {
+      const refund = await this.refundOf(await this.order(input.providerRef), input.refundId);
+      return refund ? toRefund(refund) : null;
+    });
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {
@@ -382,6 +410,21 @@ export class PayPalProvider implements PaymentProvider {
     if (order.status !== "APPROVED") return order;
     const action = order.intent === "CAPTURE" ? "capture" : "authorize";
     return this.call<PayPalOrder>("POST", `/v2/checkout/orders/${encodeURIComponent(order.id)}/${action}`, {}, idempotencyKey);
+  }
+
+  /** The order's refund whose invoice_id is our refund id; one the order lists without its invoice_id is read in full. */
+  private async refundOf(order: PayPalOrder, refundId: string): Promise<PayPalRefund | undefined> {
+    for (const unit of order.purchase_units ?? []) {
+      for (const listed of unit.payments?.refunds ?? []) {
+        const refund = listed.invoice_id === undefined ? await this.readRefund(listed.id) : listed;
+        if (refund.invoice_id === refundId) return refund;
+      }
+    }
+    return undefined;
+  }
+
+  private readRefund(id: string): Promise<PayPalRefund> {
+    return this.call<PayPalRefund>("GET", `/v2/payments/refunds/${encodeURIComponent(id)}`);
   }
 
   private order(id: string): Promise<PayPalOrder> {

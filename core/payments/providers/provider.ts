@@ -47,7 +47,7 @@ export interface RefundInput {
   amountMinor: number;
   currency: string;
   idempotencyKey: string;
-  /** our refund's id (rf_…), kept by the gateway with the refund (metadata, notes…) */
+  /** our refund's id (rfd_…), kept by the gateway with the refund (metadata, notes…) */
   refundId?: string;
   reason?: string;
 }

@@ -389,6 +389,124 @@ describe("getRefund", () => {
   });
 });
 
+describe("findRefund", () => {
+  let refundSerial = 0;
+  const refundId = () => `rfd_01JD4M3Z8Q5V7W9X1Y2Z3D${String(++refundSerial).padStart(4, "0")}`;
+  const refundFor = (providerRef: string, id: string | undefined, amountMinor = 100) =>
+    razorpay.refund({ providerRef, amountMinor, currency: "INR", idempotencyKey: `find-${crypto.randomUUID()}`, ...(id ? { refundId: id } : {}) });
+  const refundsSent = (providerRef: string) => fake.requests.filter((r) => r.method === "POST" && r.path === `/v1/payments/${providerRef}/refund`);
+
+  test("our refund id travels in the refund's notes, beside our key and payment id", async () => {
+    const request = input({ amountMinor: 10_000 });
+    const paid = await razorpay.createPayment(request);
+    const id = refundId();
+    const refund = await razorpay.refund({
+      providerRef: paid.providerRef,
+      amountMinor: 2_000,
+      currency: "INR",
+      idempotencyKey: "n-1",
+      refundId: id,
+      reason: "damaged",
+    });
+    expect(refundsSent(paid.providerRef).map((r) => r.body)).toEqual([
+      { amount: 2_000, speed: "normal", notes: { idempotency_key: "n-1", payment_id: request.paymentId, refund_id: id, reason: "damaged" } },
+    ]);
+    expect(fake.refunds.get(refund.providerRef)?.notes).toMatchObject({ refund_id: id });
+  });
+
+  test("finds the refund made for our id among the payment's refunds, listed with GET /v1/payments/:id/refunds", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    const ours = refundId();
+    await refundFor(paid.providerRef, refundId());
+    const made = await refundFor(paid.providerRef, ours, 700);
+    await refundFor(paid.providerRef, undefined);
+
+    expect(await razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({ providerRef: made.providerRef, status: "succeeded" });
+    expect(fake.requests.at(-1)).toEqual({ method: "GET", path: `/v1/payments/${paid.providerRef}/refunds?count=100&skip=0`, body: {} });
+  });
+
+  test("a refund the bank failed is found as failed", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    const ours = refundId();
+    fake.refundStatus = "pending";
+    let made: Awaited<ReturnType<typeof razorpay.refund>>;
+    try {
+      made = await refundFor(paid.providerRef, ours, 1_000);
+    } finally {
+      fake.refundStatus = "processed";
+    }
+    expect(await razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({ providerRef: made.providerRef, status: "pending" });
+    fake.settleRefund(made.providerRef, "failed");
+    expect(await razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours })).toMatchObject({ providerRef: made.providerRef, status: "failed" });
+  });
+
+  test("past the first page of 100 (newest first): the next page is read with skip", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 20_000 }));
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours);
+    for (let i = 0; i < 100; i++) await refundFor(paid.providerRef, refundId());
+    const before = fake.requests.length;
+
+    expect((await razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours }))?.status).toBe("succeeded");
+    expect(fake.requests.slice(before).map((r) => r.path)).toEqual([
+      `/v1/payments/${paid.providerRef}/refunds?count=100&skip=0`,
+      `/v1/payments/${paid.providerRef}/refunds?count=100&skip=100`,
+    ]);
+  });
+
+  test("a retried refund finds its first one past Razorpay's default page of 10: refunded once", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 20_000 }));
+    const first = { providerRef: paid.providerRef, amountMinor: 100, currency: "INR", idempotencyKey: `eleven-${paid.providerRef}` };
+    const made = await razorpay.refund(first);
+    for (let i = 0; i < 10; i++) await refundFor(paid.providerRef, refundId());
+    expect(await razorpay.refund(first)).toEqual(made);
+    expect([...fake.refunds.values()].filter((r) => r.payment_id === paid.providerRef)).toHaveLength(11);
+  });
+
+  test("null when the payment's refunds carry other ids (or none), and when it has no refund at all", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    await refundFor(paid.providerRef, refundId());
+    await refundFor(paid.providerRef, undefined);
+    expect(await razorpay.findRefund({ providerRef: paid.providerRef, refundId: refundId() })).toBeNull();
+
+    const untouched = await razorpay.createPayment(input());
+    expect(await razorpay.findRefund({ providerRef: untouched.providerRef, refundId: refundId() })).toBeNull();
+    expect(fake.requests.at(-1)?.path).toBe(`/v1/payments/${untouched.providerRef}/refunds?count=100&skip=0`);
+  });
+
+  test("a Razorpay 500 is unavailable, never null; once over, the refund is found", async () => {
+    const paid = await razorpay.createPayment(input({ amountMinor: 10_000 }));
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours);
+    fake.failNext(1);
+    expect(await refusal(razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours }))).toMatchObject({
+      kind: "unavailable",
+      message: "Razorpay is unavailable, try again shortly",
+    });
+    expect(await razorpay.findRefund({ providerRef: paid.providerRef, refundId: ours })).not.toBeNull();
+  });
+
+  test("an unknown payment is Razorpay's 400: an invalid request, not null", async () => {
+    expect(await refusal(razorpay.findRefund({ providerRef: "pay_0000000000Zero", refundId: refundId() }))).toMatchObject({
+      kind: "invalid_request",
+      message: "The id provided does not exist",
+    });
+  });
+
+  test("a malformed payment or refund id is refused without asking Razorpay", async () => {
+    const before = fake.requests.length;
+    for (const request of [
+      { providerRef: "", refundId: refundId() },
+      { providerRef: "pay_1/../x", refundId: refundId() },
+      { providerRef: "pay_123", refundId: "" },
+      { providerRef: "pay_123?count=1", refundId: refundId() },
+    ]) {
+      expect((await refusal(razorpay.findRefund(request))).kind).toBe("invalid_request");
+    }
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe("amounts across currencies", () => {
   test("minor units travel as integers, unchanged", async () => {
     for (const [currency, amountMinor] of [

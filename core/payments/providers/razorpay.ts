@@ -13,8 +13,9 @@
 // Idempotency: Razorpay takes no idempotency header on these calls. The order's `receipt` is our payment id and
 // its notes carry the idempotency key, so a retried createPayment finds the order (`GET /v1/orders?receipt=`) and
 // its payments instead of creating new ones: the same key returns the attempt it made; a new key adds an attempt
-// only if every earlier one failed. Refunds carry the key in their notes and are looked up the same way. Two calls
-// racing for the same payment id can both miss the lookup: the caller serialises per payment (it holds the row).
+// only if every earlier one failed. Refunds carry the key in their notes and are looked up the same way, every page
+// of them (Razorpay lists 10 by default, at most 100 a page), as does `findRefund` by our refund id (notes.refund_id).
+// Two calls racing for the same payment id can both miss the lookup: the caller serialises per payment (it holds the row).
 //
 // Not sent, though Razorpay documents them as mandatory for S2S payments: the buyer's email, phone and IP, which
 // CreatePaymentInput does not carry (an account can have email made optional). Webhooks: HMAC-SHA256 hex of the
@@ -34,6 +35,7 @@ import {
   type ProviderPayment,
   type ProviderPaymentStatus,
   type ProviderRefund,
+  type RefundInput,
   WebhookSignatureError,
 } from "./provider.ts";
 
@@ -116,6 +118,10 @@ class RazorpayApiError extends Error {
 /** The steps at which a payment attempt, once made, is refused: a decline to report, not an error to throw. */
 const PAYMENT_FAILURE_STEPS = new Set(["payment_authentication", "payment_authorization"]);
 const VPA = /^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z0-9]{1,64}$/;
+/** Ids as Razorpay and we write them (`pay_…`, `rfnd_…`, `rfd_…`): nothing that would change the path. */
+const ID = /^\w+$/;
+/** Razorpay's largest page of a list. */
+const PAGE = 100;
 
 export class RazorpayProvider implements PaymentProvider {
   readonly name = "razorpay" as const;
@@ -188,18 +194,18 @@ export class RazorpayProvider implements PaymentProvider {
     });
   }
 
-  async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund> {
+  async refund(input: RefundInput): Promise<ProviderRefund> {
     checkAmount(input.amountMinor, input.currency);
     const path = `/v1/payments/${encodeURIComponent(input.providerRef)}`;
     return guarded(toProviderError, async () => {
-      const refunds = (await this.get<Collection<RazorpayRefund>>(`${path}/refunds`)).items;
-      const existing = refunds.find((r) => note(r.notes, "idempotency_key") === input.idempotencyKey);
+      const existing = (await this.refundsOf(input.providerRef)).find((r) => note(r.notes, "idempotency_key") === input.idempotencyKey);
       if (existing) return toRefund(existing);
       const payment = await this.get<RazorpayPayment>(path);
       if (payment.currency !== input.currency) throw new ProviderError(`The payment is in ${payment.currency}, not ${input.currency}`, "invalid_request");
       const notes: Record<string, string> = { idempotency_key: input.idempotencyKey };
       const paymentId = note(payment.notes, "payment_id");
       if (paymentId) notes.payment_id = paymentId;
+      if (input.refundId) notes.refund_id = input.refundId;
       if (input.reason) notes.reason = input.reason.slice(0, 256);
       return toRefund(await this.post<RazorpayRefund>(`${path}/refund`, { amount: input.amountMinor, speed: "normal", notes }));
     });
@@ -207,8 +213,18 @@ export class RazorpayProvider implements PaymentProvider {
 
   async getRefund(refundRef: string): Promise<ProviderRefund> {
     // an empty id would read GET /v1/refunds/, Razorpay's list of every refund, not this one
-    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a Razorpay refund id: '${refundRef}'`, "invalid_request");
+    if (!ID.test(refundRef)) throw new ProviderError(`Not a Razorpay refund id: '${refundRef}'`, "invalid_request");
     return guarded(toProviderError, async () => toRefund(await this.get<RazorpayRefund>(`/v1/refunds/${encodeURIComponent(refundRef)}`)));
+  }
+
+  async findRefund(input: { providerRef: string; refundId: string }): Promise<ProviderRefund | null> {
+    if (!ID.test(input.providerRef)) throw new ProviderError(`Not a Razorpay payment id: '${input.providerRef}'`, "invalid_request");
+    if (!ID.test(input.refundId)) throw new ProviderError(`Not a refund id: '${input.refundId}'`, "invalid_request");
+    // an unknown payment is Razorpay's 400, an invalid request: never "no refund"
+    return guarded(toProviderError, async () => {
+      const refund = (await this.refundsOf(input.providerRef)).find((r) => note(r.notes, "refund_id") === input.refundId);
+      return refund ? toRefund(refund) : null;
+    });
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {
@@ -245,6 +261,20 @@ export class RazorpayProvider implements PaymentProvider {
       payment_capture: input.captureMode === "automatic",
       notes: { payment_id: input.paymentId, idempotency_key: input.idempotencyKey },
     });
+  }
+
+  /**
+   * Every refund of a payment, page by page. Razorpay lists newest first, so a refund made while paging pushes the
+   * older ones a place down the pages: one may be read twice, none is missed.
+   */
+  private async refundsOf(providerRef: string): Promise<RazorpayRefund[]> {
+    const path = `/v1/payments/${encodeURIComponent(providerRef)}/refunds`;
+    const refunds: RazorpayRefund[] = [];
+    for (;;) {
+      const page = (await this.get<Collection<RazorpayRefund>>(`${path}?count=${PAGE}&skip=${refunds.length}`)).items;
+      refunds.push(...page);
+      if (page.length < PAGE) return refunds;
+    }
   }
 
   private get<T>(path: string): Promise<T> {

@@ -340,6 +340,118 @@ describe("getRefund", () => {
   });
 });
 
+describe("findRefund", () => {
+  let refundSerial = 0;
+  const refundId = () => `rfd_01JD4M3Z8Q5V7W9X1Y2Z3C${String(++refundSerial).padStart(4, "0")}`;
+  const refundFor = (providerRef: string, id: string | undefined, amountMinor = 100, reason?: string) =>
+    stripe.refund({ providerRef, amountMinor, currency: "USD", idempotencyKey: key(), ...(id ? { refundId: id } : {}), ...(reason ? { reason } : {}) });
+
+  test("our refund id travels in the refund's metadata, beside a reason Stripe has no word for", async () => {
+    const paid = await captured(3000);
+    const id = refundId();
+    const refund = await refundFor(paid.providerRef, id, 1000, "item damaged");
+    expect(lastRequest()).toMatchObject({
+      method: "POST",
+      path: "/v1/refunds",
+      params: { payment_intent: paid.providerRef, amount: "1000", metadata: { reason: "item damaged", bazaar_refund_id: id } },
+    });
+    expect(fake.refunds.get(refund.providerRef)?.metadata).toEqual({ reason: "item damaged", bazaar_refund_id: id });
+
+    // a reason Stripe knows goes as `reason`, and the metadata carries only our id
+    const second = refundId();
+    await refundFor(paid.providerRef, second, 500, "requested_by_customer");
+    expect(lastRequest().params).toEqual({
+      payment_intent: paid.providerRef,
+      amount: "500",
+      reason: "requested_by_customer",
+      metadata: { bazaar_refund_id: second },
+    });
+  });
+
+  test("finds the refund made for our id among the payment's refunds, listed with GET /v1/refunds?payment_intent=", async () => {
+    const paid = await captured(3000);
+    const ours = refundId();
+    await refundFor(paid.providerRef, refundId());
+    const made = await refundFor(paid.providerRef, ours, 700);
+    await refundFor(paid.providerRef, undefined);
+    await refundFor(paid.providerRef, refundId());
+
+    expect(await stripe.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({ providerRef: made.providerRef, status: "succeeded" });
+    const request = lastRequest();
+    expect(request.method).toBe("GET");
+    expect(request.path).toBe("/v1/refunds");
+    expect(request.params).toEqual({ payment_intent: paid.providerRef, limit: "100" });
+  });
+
+  test("a refund Stripe later failed is found as failed, with its reason", async () => {
+    const paid = await captured(2000);
+    const ours = refundId();
+    const made = await refundFor(paid.providerRef, ours, 2000);
+    fake.failRefund(made.providerRef, "lost_or_stolen_card");
+    expect(await stripe.findRefund({ providerRef: paid.providerRef, refundId: ours })).toEqual({
+      providerRef: made.providerRef,
+      status: "failed",
+      failureReason: "lost_or_stolen_card",
+    });
+  });
+
+  test("past the first page of 100: the SDK follows has_more with starting_after", async () => {
+    const paid = await captured(20_000);
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours);
+    for (let i = 0; i < 100; i++) await refundFor(paid.providerRef, refundId());
+    const before = fake.requests.length;
+
+    expect((await stripe.findRefund({ providerRef: paid.providerRef, refundId: ours }))?.status).toBe("succeeded");
+    const pages = fake.requests.slice(before);
+    expect(pages.map((r) => r.params)).toEqual([
+      { payment_intent: paid.providerRef, limit: "100" },
+      { payment_intent: paid.providerRef, limit: "100", starting_after: expect.stringMatching(/^re_/) },
+    ]);
+  });
+
+  test("null when the payment's refunds carry other ids (or none), and when it has no refund at all", async () => {
+    const paid = await captured(3000);
+    await refundFor(paid.providerRef, refundId());
+    await refundFor(paid.providerRef, undefined, 100, "item damaged");
+    expect(await stripe.findRefund({ providerRef: paid.providerRef, refundId: refundId() })).toBeNull();
+
+    const untouched = await captured(3000);
+    expect(await stripe.findRefund({ providerRef: untouched.providerRef, refundId: refundId() })).toBeNull();
+    expect(lastRequest().path).toBe("/v1/refunds");
+  });
+
+  test("a Stripe outage is unavailable, never null; once over, the refund is found", async () => {
+    const paid = await captured(3000);
+    const ours = refundId();
+    await refundFor(paid.providerRef, ours);
+    fake.failNext(1);
+    const error = await providerError(stripe.findRefund({ providerRef: paid.providerRef, refundId: ours }));
+    expect(error.kind).toBe("unavailable");
+    expect(lastRequest().path).toBe("/v1/refunds");
+    expect(await stripe.findRefund({ providerRef: paid.providerRef, refundId: ours })).not.toBeNull();
+  });
+
+  test("an unknown PaymentIntent is Stripe's invalid request, not null", async () => {
+    const error = await providerError(stripe.findRefund({ providerRef: "pi_doesnotexist", refundId: refundId() }));
+    expect(error.kind).toBe("invalid_request");
+    expect(error.message).toContain("No such payment_intent");
+  });
+
+  test("a malformed payment or refund id is refused without asking Stripe", async () => {
+    const before = fake.requests.length;
+    for (const input of [
+      { providerRef: "", refundId: refundId() },
+      { providerRef: "pi_1/../x", refundId: refundId() },
+      { providerRef: "pi_123", refundId: "" },
+      { providerRef: "pi_123", refundId: "rfd_1&limit=1" },
+    ]) {
+      expect((await providerError(stripe.findRefund(input))).kind).toBe("invalid_request");
+    }
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe("describePaymentMethod", () => {
   test("a test token: its card's fingerprint and issuing country, read with GET /v1/payment_methods/:id", async () => {
     expect(await stripe.describePaymentMethod("pm_card_gb")).toEqual({ cardFingerprint: "gB8x0a2kQf3mUy7Z", cardCountry: "GB" });

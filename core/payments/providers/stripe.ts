@@ -15,7 +15,9 @@
 // they were expanded (not by default since API version 2022-11-15): the newest listed is the event's refund; without
 // the list it names none, and the refund.* event about the same refund is the one that settles it. `amountMinor` of
 // charge.refunded is the charge's cumulative `amount_refunded`; of refund.* it is that one refund's amount.
-// `getRefund` reads a refund back by that `re_…` id, so a job can settle one whose event never came.
+// `getRefund` reads a refund back by that `re_…` id, so a job can settle one whose event never came. Our refund id
+// travels in the refund's metadata (`bazaar_refund_id`); `findRefund` pages through the PaymentIntent's refunds
+// (GET /v1/refunds?payment_intent=, newest first) for it, since Stripe cannot filter refunds by metadata.
 //
 // `describePaymentMethod` reads a PaymentMethod (`pm_…`) before the charge for the fraud check: its card's
 // fingerprint and issuing country. "alipay" names no PaymentMethod yet (Stripe makes it with the payment): nothing.
@@ -38,6 +40,7 @@ import {
   type ProviderPayment,
   type ProviderPaymentStatus,
   type ProviderRefund,
+  type RefundInput,
   WebhookSignatureError,
 } from "./provider.ts";
 
@@ -55,6 +58,10 @@ const stripeExponent = (currency: string) => (STRIPE_ZERO_DECIMAL.has(currency) 
 
 /** Stripe's refund reasons; any other reason text travels in the refund's metadata instead. */
 const REFUND_REASONS = new Set(["duplicate", "fraudulent", "requested_by_customer"]);
+/** The refund metadata key that carries our refund id, for `findRefund`. */
+const REFUND_ID_KEY = "bazaar_refund_id";
+/** Ids as Stripe and we write them (`pi_…`, `re_…`, `rfd_…`): nothing that would change the path or empty a filter. */
+const ID = /^\w+$/;
 
 export class StripeProvider implements PaymentProvider {
   readonly name = "stripe" as const;
@@ -133,14 +140,18 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async refund(input: { providerRef: string; amountMinor: number; currency: string; idempotencyKey: string; reason?: string }): Promise<ProviderRefund> {
+  async refund(input: RefundInput): Promise<ProviderRefund> {
     checkAmount(input.amountMinor, input.currency);
     const known = input.reason !== undefined && REFUND_REASONS.has(input.reason);
+    const metadata: Record<string, string> = {
+      ...(input.reason && !known ? { reason: input.reason.slice(0, 500) } : {}),
+      ...(input.refundId ? { [REFUND_ID_KEY]: input.refundId } : {}),
+    };
     const params: Stripe.RefundCreateParams = {
       payment_intent: input.providerRef,
       amount: input.amountMinor,
       ...(known ? { reason: input.reason as Stripe.RefundCreateParams.Reason } : {}),
-      ...(input.reason && !known ? { metadata: { reason: input.reason.slice(0, 500) } } : {}),
+      ...(Object.keys(metadata).length ? { metadata } : {}),
     };
     try {
       return toRefund(await this.stripe.refunds.create(params, { idempotencyKey: input.idempotencyKey }));
@@ -151,13 +162,29 @@ export class StripeProvider implements PaymentProvider {
 
   async getRefund(refundRef: string): Promise<ProviderRefund> {
     // an empty id would read GET /v1/refunds/, the list of every refund, not this one
-    if (!/^\w+$/.test(refundRef)) throw new ProviderError(`Not a Stripe refund id: '${refundRef}'`, "invalid_request");
+    if (!ID.test(refundRef)) throw new ProviderError(`Not a Stripe refund id: '${refundRef}'`, "invalid_request");
     try {
       return toRefund(await this.stripe.refunds.retrieve(refundRef));
     } catch (error) {
       // an unknown id is Stripe's 404 resource_missing, an invalid request
       throw toProviderError(error);
     }
+  }
+
+  async findRefund(input: { providerRef: string; refundId: string }): Promise<ProviderRefund | null> {
+    // an empty payment_intent would list every refund of the account
+    if (!ID.test(input.providerRef)) throw new ProviderError(`Not a Stripe PaymentIntent id: '${input.providerRef}'`, "invalid_request");
+    if (!ID.test(input.refundId)) throw new ProviderError(`Not a refund id: '${input.refundId}'`, "invalid_request");
+    try {
+      // the SDK's iteration follows has_more page by page: a refund past the first 100 is found too
+      for await (const refund of this.stripe.refunds.list({ payment_intent: input.providerRef, limit: 100 })) {
+        if (refund.metadata?.[REFUND_ID_KEY] === input.refundId) return toRefund(refund);
+      }
+    } catch (error) {
+      // an unknown PaymentIntent is Stripe's resource_missing, an invalid request: never "no refund"
+      throw toProviderError(error);
+    }
+    return null;
   }
 
   async parseWebhook(rawBody: string, headers: Headers): Promise<ProviderEvent> {

@@ -9,6 +9,10 @@
 // Outcomes: the buyer approves with `approve` (optionally with a funding source that then declines at capture);
 // saved wallets: vault_ok is charged, vault_decline is declined by PayPal (the order completes with a DECLINED
 // capture or DENIED authorization), vault_refused is refused outright (422 INSTRUMENT_DECLINED, no order).
+//
+// Refunds keep their invoice_id; a second refund of a capture under an invoice_id already refunded is refused (422
+// DUPLICATE_REFUND). PayPal has no list of refunds: an order shows its purchase unit's refunds in `payments.refunds`,
+// in full; `orderRefunds` "brief" lists only their id, status, amount and links, "hidden" none (a read that lags).
 import { createSign, createVerify, generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from "node:crypto";
 
 interface Money {
@@ -48,6 +52,7 @@ export interface FakeRefund {
   status: "COMPLETED" | "PENDING" | "FAILED";
   amount: Money;
   custom_id?: string;
+  invoice_id?: string;
   note_to_payer?: string;
   captureId: string;
   create_time: string;
@@ -200,6 +205,8 @@ export class FakePayPal {
   tokenTtlSeconds = 32_400;
   /** refunds are created with this status */
   refundStatus: FakeRefund["status"] = "COMPLETED";
+  /** how an order shows its refunds: as full Refund objects, only id/status/amount/links, or not yet at all */
+  orderRefunds: "full" | "brief" | "hidden" = "full";
   #outages = 0;
   readonly #tokens = new Map<string, number>();
   readonly #replays = new Map<string, { status: number; body: string }>();
@@ -571,6 +578,11 @@ export class FakePayPal {
   }
 
   #refund(capture: FakeCapture, body: Record<string, unknown>): Response {
+    const invoiceId = body.invoice_id;
+    if (invoiceId !== undefined && (typeof invoiceId !== "string" || invoiceId.length < 1 || invoiceId.length > 127))
+      return invalidRequest("INVALID_STRING_LENGTH", "The value of a field is either too short or too long.", "/invoice_id");
+    if (invoiceId !== undefined && [...this.refunds.values()].some((r) => r.captureId === capture.id && r.invoice_id === invoiceId))
+      return unprocessable("DUPLICATE_REFUND", "Requested invoice_id has been previously refunded. Possible duplicate transaction.");
     if (capture.status === "REFUNDED") return unprocessable("CAPTURE_FULLY_REFUNDED", "The capture has already been fully refunded");
     if (capture.status !== "COMPLETED" && capture.status !== "PARTIALLY_REFUNDED")
       return unprocessable("INVALID_CAPTURE_STATUS", "Invalid capture status. Only completed captures can be refunded.");
@@ -594,6 +606,7 @@ export class FakePayPal {
       status: this.refundStatus,
       amount,
       ...(typeof body.custom_id === "string" ? { custom_id: body.custom_id } : {}),
+      ...(typeof invoiceId === "string" ? { invoice_id: invoiceId } : {}),
       ...(typeof body.note_to_payer === "string" ? { note_to_payer: body.note_to_payer } : {}),
       captureId: capture.id,
       create_time: iso(),
@@ -641,7 +654,10 @@ export class FakePayPal {
     if (order.status === "APPROVED") links.push({ href: `${self}/${order.intent.toLowerCase()}`, rel: order.intent.toLowerCase(), method: "POST" });
     const captures = order.captureIds.map((id) => this.#captureView(this.captures.get(id) as FakeCapture));
     const authorizations = order.authorizationIds.map((id) => this.#authorizationView(this.authorizations.get(id) as FakeAuthorization));
-    const refunds = [...this.refunds.values()].filter((r) => order.captureIds.includes(r.captureId)).map((r) => this.#refundView(r));
+    const refunds = [...this.refunds.values()]
+      .filter((r) => this.orderRefunds !== "hidden" && order.captureIds.includes(r.captureId))
+      .map((r) => this.#refundView(r))
+      .map((r) => (this.orderRefunds === "full" ? r : { id: r.id, status: r.status, amount: r.amount, links: r.links }));
     const payments = {
       ...(captures.length ? { captures } : {}),
       ...(authorizations.length ? { authorizations } : {}),
@@ -696,6 +712,7 @@ export class FakePayPal {
       status: refund.status,
       amount: refund.amount,
       ...(refund.custom_id ? { custom_id: refund.custom_id } : {}),
+      ...(refund.invoice_id ? { invoice_id: refund.invoice_id } : {}),
       ...(refund.note_to_payer ? { note_to_payer: refund.note_to_payer } : {}),
       ...(refund.status === "FAILED" ? { status_details: { reason: "ECHECK" } } : {}),
       create_time: refund.create_time,

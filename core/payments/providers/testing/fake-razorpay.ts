@@ -2,6 +2,8 @@
 // auth, entity shapes (notes answered as `[]` when empty), error objects ({ error: { code, description, source,
 // step, reason, metadata, field } }, a bad key answered 401 with code BAD_REQUEST_ERROR), the documented input rules
 // and signed webhooks (HMAC-SHA256 hex of the raw body in X-Razorpay-Signature, the id in X-Razorpay-Event-Id).
+// A payment's refunds are listed as Razorpay lists them: { entity: "collection", count, items }, newest first,
+// `count` a page (10 unless asked, at most 100) after `skip`.
 //
 // Outcomes are chosen by the payment method, like Razorpay's test mode:
 //   upi collect   success@razorpay succeeds, failure@razorpay fails, once `settleUpi` plays the buyer's UPI app
@@ -288,7 +290,7 @@ export class FakeRazorpay {
       if (action === "GET ") return Response.json(withNotes(payment));
       if (action === "POST capture") return this.capture(payment, body);
       if (action === "POST refund") return this.refund(payment, body);
-      if (action === "GET refunds") return collection([...this.refunds.values()].filter((r) => r.payment_id === payment.id));
+      if (action === "GET refunds") return this.listRefunds(payment, url.searchParams);
     }
     return rzpError(400, "The requested URL was not found on the server.");
   }
@@ -333,6 +335,16 @@ export class FakeRazorpay {
       .slice(skip, skip + count)
       .map(({ payment_capture: _, ...order }) => order as FakeOrder);
     return collection(items);
+  }
+
+  private listRefunds(payment: FakePayment, query: URLSearchParams): Response {
+    const count = Number(query.get("count") ?? 10);
+    const skip = Number(query.get("skip") ?? 0);
+    if (!Number.isInteger(count) || count < 1) return invalid("The count must be at least 1.", "count");
+    if (count > 100) return invalid("The count may not be greater than 100.", "count");
+    if (!Number.isInteger(skip) || skip < 0) return invalid("The skip must be at least 0.", "skip");
+    const refunds = [...this.refunds.values()].filter((r) => r.payment_id === payment.id).reverse();
+    return collection(refunds.slice(skip, skip + count));
   }
 
   private createPayment(body: Record<string, unknown>): Response {

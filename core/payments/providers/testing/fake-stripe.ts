@@ -4,7 +4,8 @@
 // 402 card_error carrying the PaymentIntent). It keeps PaymentMethods, PaymentIntents, charges and refunds in memory,
 // and builds webhook events from them, signed with the SDK's own test header helper. A test PaymentMethod token
 // (pm_card_visa…) mints a fresh `pm_…` of that card wherever it is used, retrieving it included. Refunds succeed at
-// once, except on pm_card_pendingRefund, whose refunds stay pending until `settleRefund`, as at Stripe.
+// once, except on pm_card_pendingRefund, whose refunds stay pending until `settleRefund`, as at Stripe. Refunds are
+// listed (GET /v1/refunds) newest first in Stripe's list object, a page at a time with `limit` and `starting_after`.
 import Stripe from "stripe";
 
 type Param = string | Param[] | { [key: string]: Param };
@@ -64,6 +65,7 @@ const ALLOWED = {
   capture: ["amount_to_capture", "expand"],
   cancel: ["cancellation_reason", "expand"],
   refund: ["payment_intent", "charge", "amount", "reason", "metadata", "expand"],
+  listRefunds: ["payment_intent", "charge", "limit", "starting_after"],
 };
 
 interface PaymentIntentRecord {
@@ -143,6 +145,17 @@ class StripeFailure {
     readonly save = true,
   ) {}
 }
+
+/** The card fields Stripe shows wherever it shows a card (a PaymentMethod, a charge's details, a decline's method). */
+const cardFields = (card: TestCard) => ({
+  brand: card.brand,
+  country: card.country,
+  exp_month: 12,
+  exp_year: 2034,
+  fingerprint: card.fingerprint,
+  funding: "credit",
+  last4: card.last4,
+});
 
 const randomId = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 const now = () => Math.floor(Date.now() / 1000);
@@ -268,16 +281,10 @@ export class FakeStripe {
       ...(card
         ? {
             card: {
-              brand: card.brand,
+              ...cardFields(card),
               checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "unchecked" },
-              country: card.country,
               display_brand: card.brand,
-              exp_month: 12,
-              exp_year: 2034,
-              fingerprint: card.fingerprint,
-              funding: "credit",
               generated_from: null,
-              last4: card.last4,
               networks: { available: [card.brand], preferred: null },
               regulated_status: "unregulated",
               three_d_secure_usage: { supported: true },
@@ -432,6 +439,7 @@ export class FakeStripe {
       const refundPath = path.match(/^\/v1\/refunds\/([^/]+)$/);
       let body: Json;
       if (method === "GET" && methodPath) body = this.retrievePaymentMethod(decodeURIComponent(methodPath[1] as string), params);
+      else if (method === "GET" && path === "/v1/refunds") body = this.listRefunds(params);
       else if (method === "GET" && refundPath) body = this.retrieveRefund(decodeURIComponent(refundPath[1] as string), params);
       else if (method === "POST" && path === "/v1/payment_intents") body = this.createIntent(params);
       else if (method === "POST" && intentPath?.[2] === "capture") body = this.capture(intentPath[1] as string, params);
@@ -569,6 +577,28 @@ export class FakeStripe {
     return this.refundJson(id);
   }
 
+  /** GET /v1/refunds: newest first, `limit` (default 10, at most 100) a page, the next page `starting_after` the last. */
+  private listRefunds(params: Params): Json {
+    allowOnly(params, ALLOWED.listRefunds);
+    const limit = params.limit === undefined ? 10 : integer(params, "limit");
+    if (limit < 1 || limit > 100)
+      throw invalid("This value must be greater than or equal to 1 and less than or equal to 100.", { code: "parameter_invalid_integer", param: "limit" });
+    const intentId = optionalString(params, "payment_intent");
+    const chargeId = optionalString(params, "charge");
+    // a filter naming an object that does not exist is refused, not answered with an empty list
+    if (intentId) this.intent(intentId, 400);
+    if (chargeId && !this.charges.has(chargeId)) throw invalid(`No such charge: '${chargeId}'`, { code: "resource_missing", param: "charge" });
+    let refunds = [...this.refunds.values()].filter((r) => (!intentId || r.payment_intent === intentId) && (!chargeId || r.charge === chargeId)).reverse();
+    const after = optionalString(params, "starting_after");
+    if (after) {
+      const at = refunds.findIndex((r) => r.id === after);
+      if (at < 0) throw invalid(`No such refund: '${after}'`, { code: "resource_missing", param: "starting_after" });
+      refunds = refunds.slice(at + 1);
+    }
+    const page = refunds.slice(0, limit);
+    return { object: "list", data: page.map((r) => this.refundJson(r.id)), has_more: refunds.length > limit, url: "/v1/refunds" };
+  }
+
   private confirm(intent: PaymentIntentRecord, alipay: boolean): void {
     if (alipay) {
       intent.status = "requires_action";
@@ -631,16 +661,7 @@ export class FakeStripe {
       details: card
         ? {
             type: "card",
-            card: {
-              brand: card.brand,
-              country: card.country,
-              exp_month: 12,
-              exp_year: 2034,
-              fingerprint: card.fingerprint,
-              funding: "credit",
-              last4: card.last4,
-              network: card.brand,
-            },
+            card: { ...cardFields(card), network: card.brand },
           }
         : { type: "alipay", alipay: { buyer_id: "2088000000000000", fingerprint: "aLiPaY0fAkE0bUyR", transaction_id: `alipay_${intent.id.slice(3)}` } },
     };
@@ -659,15 +680,7 @@ export class FakeStripe {
           id: intent.payment_method,
           object: "payment_method",
           type: "card",
-          card: {
-            brand: card.brand,
-            country: card.country,
-            exp_month: 12,
-            exp_year: 2034,
-            fingerprint: card.fingerprint,
-            funding: "credit",
-            last4: card.last4,
-          },
+          card: cardFields(card),
           created: intent.created,
           livemode: false,
           metadata: {},
