@@ -2,17 +2,20 @@ import { deadLetterCount, outboxBacklog, pruneEvents } from "@bazaar/events";
 import { openapi } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import { accountsModule } from "./accounts/index.ts";
+import { cartModule } from "./cart/index.ts";
 import { catalogModule } from "./catalog/index.ts";
 import { SERVICE_NAMES, type ServiceName } from "./config.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { plugin } from "./http/plugin.ts";
 import { problemHandler } from "./http/problem.ts";
 import { requestContext } from "./http/request-context.ts";
+import { ordersModule } from "./orders/index.ts";
 import { paymentsModule } from "./payments/index.ts";
 import type { Deps } from "./platform/deps.ts";
 import { devMailboxEnabled, devMailboxRoutes } from "./platform/dev-mailbox-routes.ts";
 import type { Job } from "./platform/jobs.ts";
 import { platformRoutes } from "./platform/routes.ts";
+import { shippingModule } from "./shipping/index.ts";
 
 interface ServiceModule {
   routes(deps: Deps): AnyElysia;
@@ -26,6 +29,9 @@ const SERVICES: Record<ServiceName, ServiceModule> = {
   accounts: accountsModule,
   catalog: catalogModule,
   payments: paymentsModule,
+  shipping: shippingModule,
+  cart: cartModule,
+  orders: ordersModule,
 };
 
 /** The root app: cross-cutting plugins, the platform routes, then each chosen service. No I/O here. */
@@ -64,6 +70,9 @@ export function createApp(deps: Deps) {
             { name: "seller", description: "Sellers' own products, variants, images, stock and imports" },
             { name: "inventory", description: "Stock levels, reservations and adjustments" },
             { name: "payments", description: "Wallet, top-ups, payment provider webhooks, refunds" },
+            { name: "shipping", description: "Sellers' shipping rates and shipping estimates" },
+            { name: "cart", description: "Carts (guest and signed-in) and wishlists" },
+            { name: "orders", description: "Checkout, orders, sub-orders per seller, returns" },
             { name: "platform", description: "Health, readiness, metrics" },
             { name: "internal", description: "Service-to-service; not for clients" },
             { name: "development", description: "Only in BAZAAR_ENV=development" },

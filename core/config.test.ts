@@ -19,7 +19,7 @@ test("defaults are the embedded ones", () => {
     env: "development",
     port: 3000,
     databaseUrl: "file:data/bazaar.db",
-    services: ["accounts", "catalog", "payments"],
+    services: ["accounts", "catalog", "payments", "shipping", "cart", "orders"],
     events: { transport: "inprocess" },
   });
   expect(config.eventsSecret).toBeUndefined();

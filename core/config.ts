@@ -1,6 +1,6 @@
 import type { JWK } from "jose";
 
-export const SERVICE_NAMES = ["accounts", "catalog", "payments"] as const;
+export const SERVICE_NAMES = ["accounts", "catalog", "payments", "shipping", "cart", "orders"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type EventsConfig =

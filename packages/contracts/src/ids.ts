@@ -25,6 +25,12 @@ export const ID_PREFIX = {
   fraudAssessment: "frd",
   settlementHold: "hld",
   paymentSplit: "psp",
+  cart: "crt",
+  shippingRate: "shr",
+  order: "ord",
+  subOrder: "sub",
+  orderItem: "oit",
+  orderEvent: "oev",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

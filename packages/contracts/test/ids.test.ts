@@ -45,6 +45,12 @@ describe("id prefixes", () => {
       fraudAssessment: "frd",
       settlementHold: "hld",
       paymentSplit: "psp",
+      cart: "crt",
+      shippingRate: "shr",
+      order: "ord",
+      subOrder: "sub",
+      orderItem: "oit",
+      orderEvent: "oev",
     });
     expect(new Set(Object.values(ID_PREFIX)).size).toBe(KINDS.length);
   });

@@ -251,6 +251,60 @@ export const sellerFundsReleased = defineEvent(
   Type.Object({ sellerId: Type.String(), subOrderId: Type.String(), amountMinor: Type.Integer(), currency: Type.String() }, { additionalProperties: false }),
 );
 
+/** A sub-order's step in its lifecycle (core/orders): the one shape of every order.* event. */
+const OrderTransition = Type.Object(
+  {
+    orderId: Type.String(),
+    subOrderId: Type.String(),
+    buyerId: Type.String(),
+    sellerId: Type.String(),
+    /** null for order.placed */
+    fromStatus: Nullable(Type.String()),
+    status: Type.String(),
+    /** buyer | seller | admin | system */
+    actor: Type.String(),
+    totalMinor: Type.Integer(),
+    currency: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+/** Checkout made the sub-order (pending until its payment succeeds). Consumers: notifications, analytics. */
+export const orderPlaced = defineEvent("order.placed", 1, OrderTransition);
+/** Paid: the seller may ship it. */
+export const orderConfirmed = defineEvent("order.confirmed", 1, OrderTransition);
+export const orderShipped = defineEvent("order.shipped", 1, OrderTransition);
+export const orderDelivered = defineEvent("order.delivered", 1, OrderTransition);
+/** Cancelled before shipment (by the buyer, the seller, staff, or the system when its payment failed). */
+export const orderCancelled = defineEvent("order.cancelled", 1, OrderTransition);
+export const orderReturnRequested = defineEvent("order.return_requested", 1, OrderTransition);
+/** The seller approved the return: the sub-order is refunded through payments. */
+export const orderReturned = defineEvent("order.returned", 1, OrderTransition);
+
+/** A wishlisted variant got cheaper than the price its wisher was last told. Consumer: notifications. */
+export const wishlistPriceDropped = defineEvent(
+  "wishlist.price_dropped",
+  1,
+  Type.Object(
+    {
+      userId: Type.String(),
+      productId: Type.String(),
+      variantId: Type.String(),
+      currency: Type.String(),
+      oldPriceMinor: Type.Integer(),
+      newPriceMinor: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** A wishlisted variant that was out of stock is available again. Consumer: notifications. */
+export const wishlistBackInStock = defineEvent(
+  "wishlist.back_in_stock",
+  1,
+  Type.Object({ userId: Type.String(), productId: Type.String(), variantId: Type.String() }, { additionalProperties: false }),
+);
+
 export const EVENT_CATALOGUE = [
   userRegistered,
   userLoggedIn,
@@ -274,6 +328,15 @@ export const EVENT_CATALOGUE = [
   paymentStatusChanged,
   paymentRefundSettled,
   sellerFundsReleased,
+  orderPlaced,
+  orderConfirmed,
+  orderShipped,
+  orderDelivered,
+  orderCancelled,
+  orderReturnRequested,
+  orderReturned,
+  wishlistPriceDropped,
+  wishlistBackInStock,
 ] as const;
 export type CatalogueEvent = (typeof EVENT_CATALOGUE)[number];
 export type EventType = CatalogueEvent["type"];
