@@ -8,3 +8,6 @@ export const shippingModule = {
   },
   subscribe(_deps: Deps) {},
 };
+
+/** What cart and checkout call: the shipping a seller charges for a shipment to a country. */
+export { DEFAULT_SHIPPING, estimateShipping, type ShipmentInput, type ShippingCtx, type ShippingEstimate } from "./estimate.ts";
