@@ -49,3 +49,5 @@ export const accountsModule = {
 
 export { findLiveActor } from "./repo.ts";
 export { toUserView } from "./service.ts";
+/** For cart and checkout: a shopper's own address and preferred currency. */
+export { type ShopperAddress, shopperAddress, shopperCurrency } from "./shopper.ts";

@@ -12,6 +12,7 @@ export * from "./ids.ts";
 export * from "./inventory.ts";
 export * from "./money.ts";
 export * from "./oauth.ts";
+export * from "./orders.ts";
 export * from "./pagination.ts";
 export * from "./payments.ts";
 export * from "./products.ts";

@@ -5,7 +5,7 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-o
 
 /** Where an order's address was when it was placed: a copy, so editing the address book changes no order. */
 export interface ShippingAddressSnapshot {
-  name: string;
+  recipient: string;
   line1: string;
   line2: string | null;
   city: string;
