@@ -1,8 +1,8 @@
 // The shipping estimate cart and checkout use: what a seller charges to send a shipment to a country. The full
 // shipping service (carriers, labels, tracking) replaces this later behind the same function.
-import { schema } from "@bazaar/db";
-import { eq } from "drizzle-orm";
+import type { schema } from "@bazaar/db";
 import type { Ctx } from "../platform/deps.ts";
+import { ratesOf } from "./repo.ts";
 
 export type ShippingCtx = Pick<Ctx, "database">;
 
@@ -46,8 +46,13 @@ export function chargeOf(rate: Pick<RateRow, "kind" | "baseMinor" | "perKgMinor"
  * not ship there. A seller with no rates at all gets DEFAULT_SHIPPING.
  */
 export async function estimateShipping(ctx: ShippingCtx, input: ShipmentInput): Promise<ShippingEstimate | null> {
-  const rates = await ctx.database.db.select().from(schema.shippingRate).where(eq(schema.shippingRate.sellerId, input.sellerId));
-  if (rates.length === 0) return DEFAULT_SHIPPING;
+  // a NaN here would become a NaN charge that wins no comparison and lands in an order
+  if (!Number.isFinite(input.itemsMinor) || !Number.isFinite(input.weightGrams)) {
+    throw new RangeError(`shipment amounts must be finite numbers, got itemsMinor ${input.itemsMinor} and weightGrams ${input.weightGrams}`);
+  }
+  const rates = await ratesOf(ctx.database.db, input.sellerId);
+  // a copy: a caller adjusting its estimate must not change the default for everyone
+  if (rates.length === 0) return { ...DEFAULT_SHIPPING };
   const usable = rates.filter((rate) => rate.currency === input.currency);
   const named = usable.filter((rate) => rate.countries.includes(input.country));
   const candidates = named.length > 0 ? named : usable.filter((rate) => rate.countries.length === 0);

@@ -1,10 +1,10 @@
-import { plugin } from "../http/plugin.ts";
 import type { Deps } from "../platform/deps.ts";
+import { shippingRoutes } from "./routes.ts";
 
 /** The shipping service as the app composes it: sellers' rates per destination zone, and shipping estimates. */
 export const shippingModule = {
-  routes(_deps: Deps) {
-    return plugin("shipping");
+  routes(deps: Deps) {
+    return shippingRoutes(deps);
   },
   subscribe(_deps: Deps) {},
 };

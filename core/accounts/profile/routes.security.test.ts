@@ -29,7 +29,7 @@ function upload(token: string, body: Uint8Array | ReadableStream<Uint8Array>, he
 }
 const uploadBytes = (token: string, bytes: Uint8Array, type: string) => upload(token, bytes, { "content-type": type, "content-length": String(bytes.length) });
 
-const ADDRESS = { recipient: "Ada Lovelace", line1: "Rua Augusta 24", city: "Lisboa", country: "PT" };
+const ADDRESS = { recipient: "Ada Lovelace", line1: "Rua Augusta 24", city: "Lisboa", postalCode: "1100-048", country: "PT" };
 const FAKE_ADDRESS = "adr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5C";
 
 /** Every profile route that needs a signed-in user, with a body it would accept. */

@@ -36,7 +36,7 @@ function upload(token: string, bytes: Uint8Array, type: string): Promise<Respons
   );
 }
 
-const ADDRESS = { recipient: "Ada Lovelace", line1: "Rua Augusta 24", city: "Lisboa", country: "PT" };
+const ADDRESS = { recipient: "Ada Lovelace", line1: "Rua Augusta 24", city: "Lisboa", postalCode: "1100-048", country: "PT" };
 async function createAddress(token: string, body: Record<string, unknown> = {}): Promise<AddressView> {
   const response = await h.request("POST", "/v1/me/addresses", { token, body: { ...ADDRESS, ...body } });
   expect(response.status).toBe(201);

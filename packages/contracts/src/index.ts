@@ -17,6 +17,7 @@ export * from "./pagination.ts";
 export * from "./payments.ts";
 export * from "./products.ts";
 export * from "./profile.ts";
+export * from "./shipping.ts";
 export * from "./text.ts";
 export * from "./two-factor.ts";
 export * from "./validation.ts";
