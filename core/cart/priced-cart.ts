@@ -13,6 +13,10 @@ export type LineProblem =
   /** the seller does not ship to the destination country */
   | { code: "undeliverable"; country: string };
 
+/**
+ * One cart line priced now. A line whose variant no longer exists at all keeps its place, flagged `unavailable`,
+ * with empty productId/sellerId/categoryId/sku/title, unitPriceMinor 0 (nothing to charge) and its seen price.
+ */
 export interface PricedLine {
   variantId: string;
   productId: string;
@@ -47,7 +51,10 @@ export interface PricedShipping {
   maxDays: number;
 }
 
-/** One seller's lines in one currency: what becomes one sub-order. */
+/**
+ * One seller's lines in one currency: what becomes one sub-order. Lines whose variant no longer exists form their
+ * own group with sellerId "" (in the currency they were seen in), never shipped.
+ */
 export interface PricedSellerGroup {
   sellerId: string;
   settlementCurrency: string;

@@ -26,3 +26,5 @@ export const catalogModule = {
 
 /** What other services (checkout) may call: stock reservations, all-or-nothing and idempotent per holder. */
 export { commit, OutOfStockError, ReservationExpiredError, ReservationReleasedError, release, reserve } from "./inventory/service.ts";
+/** What the cart service reads: variants with their current price, whether they are for sale, and available stock. */
+export { type CartVariant, variantsForCart } from "./variants-for-cart.ts";

@@ -2,6 +2,7 @@ import "./formats.ts";
 
 export * from "./accounts.ts";
 export * from "./admin-users.ts";
+export * from "./cart.ts";
 export * from "./catalog-browse.ts";
 export * from "./catalog-categories.ts";
 export * from "./catalog-images.ts";
