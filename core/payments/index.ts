@@ -21,8 +21,8 @@ import { applyStoredEvent } from "./webhooks/service.ts";
 
 // The interface other services (checkout and orders) call: pay for an order, capture or cancel it later, refund a
 // sub-order, set when a sub-order's proceeds become available, and convert prices for display and charging.
-export { cancelPayment, capturePayment, findPayment, type Providers, view as paymentView } from "./charges/service.ts";
-export { convert } from "./fx/convert.ts";
+export { cancelPayment, capturePayment, countryOfLocation, findOrderPayment, findPayment, type Providers, view as paymentView } from "./charges/service.ts";
+export { convert, formatRate } from "./fx/convert.ts";
 export { quote, type ResolvedRate, rateFor } from "./fx/service.ts";
 export { type OrderPaymentInput, payOrder, type SubOrderPayment } from "./order-payments/service.ts";
 export { refundPayment, refundsOf } from "./refunds/service.ts";

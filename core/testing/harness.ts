@@ -11,6 +11,8 @@ import { loadConfig } from "../config.ts";
 import { createDeps } from "../platform/boot.ts";
 
 export const TEST_EVENTS_SECRET = "test-events-secret-0123456789";
+/** The password `register` gives an account unless told otherwise. */
+export const TEST_PASSWORD = "correct horse battery staple";
 
 export interface TestClock {
   now: number;
@@ -77,7 +79,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     /** Registers a fresh buyer and returns their tokens; `verified` also marks the email confirmed (as clicking the link would). */
     async register(overrides: { email?: string; password?: string; name?: string; verified?: boolean } = {}): Promise<TokenPair & { password: string }> {
       users++;
-      const password = overrides.password ?? "correct horse battery staple";
+      const password = overrides.password ?? TEST_PASSWORD;
       const response = await request("POST", "/v1/auth/register", {
         body: { email: overrides.email ?? `user${users}-${crypto.randomUUID().slice(0, 8)}@example.com`, password, name: overrides.name ?? `User ${users}` },
       });

@@ -14,7 +14,7 @@ import {
 } from "@bazaar/contracts";
 import { isConstraintError, type Statement, schema } from "@bazaar/db";
 import { createEvent, outboxInsert, paymentStatusChanged } from "@bazaar/events";
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { requireOwner } from "../../http/authentication.ts";
 import type { Actor, Ctx } from "../../platform/deps.ts";
 import { assessPayment, getPaymentAssessment } from "../fraud/service.ts";
@@ -291,6 +291,17 @@ async function paymentByIdempotencyKey(ctx: Pick<Ctx, "database">, buyerId: stri
 
 export async function findPayment(ctx: Pick<Ctx, "database">, paymentId: string): Promise<PaymentRow | undefined> {
   const [row] = await ctx.database.db.select().from(schema.payment).where(eq(schema.payment.id, paymentId)).limit(1);
+  return row;
+}
+
+/** The payment checkout started for an order, if any (newest first: a failed attempt may precede it). */
+export async function findOrderPayment(ctx: Pick<Ctx, "database">, orderId: string): Promise<PaymentRow | undefined> {
+  const [row] = await ctx.database.db
+    .select()
+    .from(schema.payment)
+    .where(and(eq(schema.payment.purpose, "order"), eq(schema.payment.reference, orderId)))
+    .orderBy(desc(schema.payment.createdAt))
+    .limit(1);
   return row;
 }
 

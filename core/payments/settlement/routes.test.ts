@@ -11,7 +11,6 @@ import { type OrderPaymentInput, payOrder } from "../order-payments/service.ts";
 import { createPaymentsHarness, type PaymentsHarness } from "../testing/payments-harness.ts";
 
 const DAY_MS = 86_400_000;
-const PASSWORD = "correct horse battery staple";
 
 let p: PaymentsHarness;
 let admin: Person;
@@ -64,14 +63,6 @@ async function problem(response: Response, status: number): Promise<Problem> {
   return json<Problem>(response);
 }
 
-/** Signs a person in again (after the clock jumps weeks, their first access token has long expired). */
-async function signInAgain(person: Person): Promise<Person> {
-  const [user] = await p.h.database.db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, person.userId));
-  const response = await p.h.request("POST", "/v1/auth/login", { body: { email: user?.email, password: PASSWORD } });
-  expect(response.status).toBe(200);
-  return { userId: person.userId, token: (await json<{ accessToken: string }>(response)).accessToken };
-}
-
 /** The release job as the scheduler runs it. */
 async function runReleaseJob(): Promise<number> {
   const job = paymentsModule.jobs.find((j) => j.name === "payments.settlement_release");
@@ -104,7 +95,7 @@ describe("GET /v1/seller/balance", () => {
     p.h.clock.advance(1_001);
     expect(await runReleaseJob()).toBe(2);
     expect(await runReleaseJob()).toBe(0);
-    const [a, b] = [await signInAgain(sellerA), await signInAgain(sellerB)];
+    const [a, b] = [await p.signInAgain(sellerA), await p.signInAgain(sellerB)];
     expect(await balancesOf(a)).toEqual([{ currency: "EUR", pending: 0, available: expectedA, owed: 0 }]);
     expect(await balancesOf(b)).toEqual([{ currency: "EUR", pending: 0, available: expectedB, owed: 0 }]);
     expect(await p.reconcile()).toEqual([]);

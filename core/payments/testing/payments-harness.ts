@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { freePort } from "../../../scripts/lib/start-edge.ts";
 import { json, type Person, signUp } from "../../catalog/products/test-fixtures.ts";
 import type { Ctx } from "../../platform/deps.ts";
-import { createHarness, type Harness } from "../../testing/harness.ts";
+import { createHarness, type Harness, TEST_PASSWORD } from "../../testing/harness.ts";
 import type { PaymentsCtx, Providers } from "../charges/service.ts";
 import { seedRatesIfEmpty } from "../fx/service.ts";
 import { paymentProviders } from "../index.ts";
@@ -31,6 +31,8 @@ export interface PaymentsHarness {
    * up to the default); under `parentId` when given. Returns its id.
    */
   category(slug: string, commissionBps: number | null, parentId?: string): Promise<string>;
+  /** signs a person in again (after the clock jumps weeks, their first access token has long expired) */
+  signInAgain(person: Person): Promise<Person>;
   /** credits a wallet through a real sandbox top-up */
   fund(person: Person, amountMinor: number, currency?: string): Promise<PaymentView>;
   /** the cached balance of one ledger account (0 when it does not exist) */
@@ -94,6 +96,12 @@ export async function createPaymentsHarness(env: Record<string, string> = {}): P
         updatedAt: now,
       });
       return id;
+    },
+    async signInAgain(person) {
+      const [user] = await h.database.db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, person.userId));
+      const response = await h.request("POST", "/v1/auth/login", { body: { email: user?.email, password: TEST_PASSWORD } });
+      if (response.status !== 200) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
+      return { userId: person.userId, token: (await json<{ accessToken: string }>(response)).accessToken };
     },
     async fund(person, amountMinor, currency = "EUR") {
       const response = await h.request("POST", "/v1/me/wallet/top-ups", {

@@ -87,28 +87,88 @@ export const TimelineEntry = Type.Object({
   at: TIMESTAMP,
 });
 
-export const SubOrderView = Type.Object({
-  id: Type.String({ examples: [SUB_ORDER_ID] }),
-  orderId: Type.String({ examples: [ORDER_ID] }),
-  sellerId: Type.String(),
-  status: literals(SUB_ORDER_STATUSES),
-  currency: Type.String({ description: "the order's currency" }),
-  items: Type.Array(OrderItemView),
-  itemsAmount: Type.Integer(),
-  shippingAmount: Type.Integer(),
-  total: Type.Integer(),
-  refunded: Type.Integer(),
-  settlementCurrency: Type.String({ description: "the seller's currency" }),
-  fxRate: Type.String({ description: "settlement currency → order currency, as used for this sub-order", examples: ["1.0842"] }),
-  carrier: Nullable(Type.String()),
-  trackingNumber: Nullable(Type.String()),
-  shippedAt: Nullable(TIMESTAMP),
-  deliveredAt: Nullable(TIMESTAMP),
-  returnWindowEndsAt: Nullable(TIMESTAMP),
-  returnReason: Nullable(Type.String()),
-  createdAt: TIMESTAMP,
-  updatedAt: TIMESTAMP,
-});
+const ADDRESS_EXAMPLE = {
+  recipient: "Ada Lovelace",
+  line1: "Rua Augusta 24",
+  line2: null,
+  city: "Lisboa",
+  region: null,
+  postalCode: "1100-048",
+  country: "PT",
+  phone: "+351211234567",
+};
+const SUB_ORDER_EXAMPLE = {
+  id: SUB_ORDER_ID,
+  orderId: ORDER_ID,
+  sellerId: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5E",
+  status: "confirmed",
+  currency: "EUR",
+  items: [
+    {
+      id: "oit_01JD4M3Z8Q5V7W9X1Y2Z3A4B5F",
+      productId: "prd_01JD4M3Z8Q5V7W9X1Y2Z3A4B5G",
+      variantId: "var_01JD4M3Z8Q5V7W9X1Y2Z3A4B5H",
+      sku: "TEE-M-BLK",
+      title: "Organic cotton tee",
+      options: { size: "M", colour: "black" },
+      quantity: 2,
+      unitPrice: 1999,
+      amount: 3998,
+    },
+  ],
+  itemsAmount: 3998,
+  shippingAmount: 500,
+  total: 4498,
+  refunded: 0,
+  settlementCurrency: "EUR",
+  fxRate: "1",
+  carrier: null,
+  trackingNumber: null,
+  shippedAt: null,
+  deliveredAt: null,
+  returnWindowEndsAt: null,
+  returnReason: null,
+  createdAt: "2026-12-04T10:00:00.000Z",
+  updatedAt: "2026-12-04T10:00:01.000Z",
+};
+const TIMELINE_EXAMPLE = [
+  { type: "order.placed", subOrderId: SUB_ORDER_ID, fromStatus: null, toStatus: "pending", actor: "buyer", note: null, at: "2026-12-04T10:00:00.000Z" },
+  {
+    type: "order.confirmed",
+    subOrderId: SUB_ORDER_ID,
+    fromStatus: "pending",
+    toStatus: "confirmed",
+    actor: "system",
+    note: "paid (pay_01JD4M3Z8Q5V7W9X1Y2Z3A4B5J)",
+    at: "2026-12-04T10:00:01.000Z",
+  },
+];
+
+export const SubOrderView = Type.Object(
+  {
+    id: Type.String({ examples: [SUB_ORDER_ID] }),
+    orderId: Type.String({ examples: [ORDER_ID] }),
+    sellerId: Type.String(),
+    status: literals(SUB_ORDER_STATUSES),
+    currency: Type.String({ description: "the order's currency" }),
+    items: Type.Array(OrderItemView),
+    itemsAmount: Type.Integer(),
+    shippingAmount: Type.Integer(),
+    total: Type.Integer(),
+    refunded: Type.Integer(),
+    settlementCurrency: Type.String({ description: "the seller's currency" }),
+    fxRate: Type.String({ description: "settlement currency → order currency, as used for this sub-order", examples: ["1.0842"] }),
+    carrier: Nullable(Type.String()),
+    trackingNumber: Nullable(Type.String()),
+    shippedAt: Nullable(TIMESTAMP),
+    deliveredAt: Nullable(TIMESTAMP),
+    returnWindowEndsAt: Nullable(TIMESTAMP),
+    returnReason: Nullable(Type.String()),
+    createdAt: TIMESTAMP,
+    updatedAt: TIMESTAMP,
+  },
+  { example: SUB_ORDER_EXAMPLE },
+);
 export type SubOrderView = Static<typeof SubOrderView>;
 
 export const OrderView = Type.Object(
@@ -145,7 +205,26 @@ export const OrderView = Type.Object(
     createdAt: TIMESTAMP,
     updatedAt: TIMESTAMP,
   },
-  { $id: "OrderView" },
+  {
+    $id: "OrderView",
+    example: {
+      id: ORDER_ID,
+      buyerId: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5K",
+      status: "confirmed",
+      currency: "EUR",
+      itemsAmount: 3998,
+      shippingAmount: 500,
+      total: 4498,
+      walletAmount: 0,
+      payment: { id: "pay_01JD4M3Z8Q5V7W9X1Y2Z3A4B5J", status: "captured", nextAction: null },
+      failureReason: null,
+      shippingAddress: ADDRESS_EXAMPLE,
+      subOrders: [SUB_ORDER_EXAMPLE],
+      timeline: TIMELINE_EXAMPLE,
+      createdAt: "2026-12-04T10:00:00.000Z",
+      updatedAt: "2026-12-04T10:00:01.000Z",
+    },
+  },
 );
 export type OrderView = Static<typeof OrderView>;
 
@@ -158,7 +237,24 @@ export const OrderSummary = Type.Object({
   subOrders: Type.Array(Type.Object({ id: Type.String(), sellerId: Type.String(), status: literals(SUB_ORDER_STATUSES), total: Type.Integer() })),
   createdAt: TIMESTAMP,
 });
-export const OrderList = Type.Object({ items: Type.Array(OrderSummary), nextCursor: Nullable(Type.String()) });
+export const OrderList = Type.Object(
+  { items: Type.Array(OrderSummary), nextCursor: Nullable(Type.String()) },
+  {
+    example: {
+      items: [
+        {
+          id: ORDER_ID,
+          status: "confirmed",
+          currency: "EUR",
+          total: 4498,
+          subOrders: [{ id: SUB_ORDER_ID, sellerId: "usr_01JD4M3Z8Q5V7W9X1Y2Z3A4B5E", status: "confirmed", total: 4498 }],
+          createdAt: "2026-12-04T10:00:00.000Z",
+        },
+      ],
+      nextCursor: null,
+    },
+  },
+);
 export type OrderList = Static<typeof OrderList>;
 
 export const OrderListQuery = Type.Object({
@@ -169,14 +265,20 @@ export const OrderListQuery = Type.Object({
 export type OrderListQuery = Static<typeof OrderListQuery>;
 
 /** A seller's view of their sub-order: the buyer's shipping address, never their other sellers' parts. */
-export const SellerSubOrderView = Type.Object({
-  ...SubOrderView.properties,
-  shippingAddress: OrderView.properties.shippingAddress,
-  timeline: Type.Array(TimelineEntry),
-});
+export const SellerSubOrderView = Type.Object(
+  {
+    ...SubOrderView.properties,
+    shippingAddress: OrderView.properties.shippingAddress,
+    timeline: Type.Array(TimelineEntry),
+  },
+  { example: { ...SUB_ORDER_EXAMPLE, shippingAddress: ADDRESS_EXAMPLE, timeline: TIMELINE_EXAMPLE } },
+);
 export type SellerSubOrderView = Static<typeof SellerSubOrderView>;
 
-export const SellerOrderList = Type.Object({ items: Type.Array(SubOrderView), nextCursor: Nullable(Type.String()) });
+export const SellerOrderList = Type.Object(
+  { items: Type.Array(SubOrderView), nextCursor: Nullable(Type.String()) },
+  { example: { items: [SUB_ORDER_EXAMPLE], nextCursor: null } },
+);
 export type SellerOrderList = Static<typeof SellerOrderList>;
 
 export const SellerOrderListQuery = Type.Object({
