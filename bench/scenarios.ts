@@ -1,6 +1,7 @@
 import { generateProduct } from "../scripts/lib/catalog-seed/products.ts";
 import { planSkeleton } from "../scripts/lib/catalog-seed/skeleton.ts";
 import type { ConnectionScript, LoadSettings, Operation, RequestParts } from "./measure.ts";
+import { BENCH_ORDERS, prepareCheckouts } from "./orders.ts";
 import { preparePayments } from "./payments.ts";
 
 /** Which running process a scenario's path is sent to. */
@@ -241,6 +242,19 @@ export const SCENARIOS: Scenario[] = [
     name: "payOrder by sandbox card, authorise + capture (in-process, 2 sellers)",
     via: "in-process",
     prepare: () => preparePayments("card"),
+  },
+  {
+    id: "checkout",
+    name: "checkout: 3 lines from 2 sellers → paid order, sandbox card (in-process)",
+    via: "in-process",
+    prepare: prepareCheckouts,
+  },
+  {
+    id: "orders-list",
+    name: `GET /v1/orders?limit=${BENCH_ORDERS} (core direct, a buyer with ${BENCH_ORDERS} orders)`,
+    via: "core",
+    path: `/v1/orders?limit=${BENCH_ORDERS}`,
+    headers: (seed) => ({ authorization: `Bearer ${seed.accessToken}` }),
   },
 ];
 

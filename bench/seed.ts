@@ -1,5 +1,6 @@
 import { createDatabase } from "@bazaar/db";
 import { seedCatalog } from "../scripts/lib/catalog-seed/index.ts";
+import { seedBenchOrders, userIdOf } from "./orders.ts";
 import { BENCH_CATALOG_PRODUCTS, type Seed, type SeedUser } from "./scenarios.ts";
 
 /** The core hashes at most a few passwords at once and refuses a deep queue: seed at about its pace. */
@@ -7,12 +8,14 @@ const REGISTRATIONS_AT_ONCE = 4;
 
 /**
  * Registers the benchmark user, and `extraUsers` more for scenarios that need many, through the API as clients would;
- * then writes the deterministic demo catalogue (scripts/lib/catalog-seed) straight into the database, as `bun run dev` does.
+ * then writes the deterministic demo catalogue (scripts/lib/catalog-seed) straight into the database, as `bun run dev` does,
+ * and the bench user's orders (bench/orders.ts).
  */
 export async function seedBench(coreUrl: string, extraUsers: number, databaseUrl: string): Promise<Seed> {
   const [main, ...users] = await registerUsers(coreUrl, 1 + extraUsers);
   if (!main) throw new Error("registering the bench user: nothing registered");
   await seedBenchCatalog(databaseUrl);
+  await seedBenchOrders(databaseUrl, userIdOf(main.accessToken));
   return { email: main.email, password: main.password, accessToken: main.accessToken, users };
 }
 
