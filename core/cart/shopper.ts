@@ -2,8 +2,8 @@
 // alike, so the check is optional where the shared `authentication` macro always requires one: no Authorization
 // header means a guest, but a header that is there must be a live session's token (401/403 otherwise), never
 // quietly treated as a guest.
-import { InvalidTokenError } from "@bazaar/auth";
-import { AppError, CART_TOKEN_HEADER, UnauthenticatedError } from "@bazaar/contracts";
+import { CART_TOKEN_HEADER, UnauthenticatedError } from "@bazaar/contracts";
+import { authenticate } from "../http/authentication.ts";
 import { plugin } from "../http/plugin.ts";
 import type { Actor, Deps } from "../platform/deps.ts";
 import type { Shopper } from "./service.ts";
@@ -26,19 +26,7 @@ export function shopperContext(deps: Deps) {
   });
 }
 
+/** No Authorization header: a guest; one that is there must prove a live session. */
 async function signedIn(deps: Deps, authorization: string | undefined): Promise<Actor | null> {
-  if (authorization === undefined) return null;
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
-  if (!match?.[1]) throw new UnauthenticatedError();
-  let claims: Awaited<ReturnType<Deps["keys"]["verify"]>>;
-  try {
-    claims = await deps.keys.verify(match[1], deps.clock());
-  } catch (error) {
-    if (error instanceof InvalidTokenError) throw new UnauthenticatedError("The access token is invalid or expired");
-    throw error;
-  }
-  const live = await deps.sessions.liveActor(claims.sub, claims.sid);
-  if (!live) throw new UnauthenticatedError("This session has ended; sign in again");
-  if (live.status !== "active") throw new AppError("ACCOUNT_DISABLED", `This account is ${live.status}`);
-  return { userId: claims.sub, sessionId: claims.sid, roles: live.roles };
+  return authorization === undefined ? null : authenticate(deps, authorization);
 }

@@ -22,7 +22,8 @@ export function authentication(deps: Deps) {
   });
 }
 
-async function authenticate(deps: Deps, authorization: string | undefined): Promise<Actor> {
+/** The actor an Authorization header proves (401/403 otherwise): the one check every signed-in request passes. */
+export async function authenticate(deps: Deps, authorization: string | undefined): Promise<Actor> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? "");
   if (!match?.[1]) throw new UnauthenticatedError();
   let claims: Awaited<ReturnType<Deps["keys"]["verify"]>>;

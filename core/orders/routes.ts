@@ -1,5 +1,6 @@
 import {
   CheckoutBody,
+  IdempotencyHeaders,
   OptionalReasonBody,
   OrderIdParams,
   OrderList,
@@ -28,11 +29,7 @@ const TAGS = ["orders"];
 const SELLER_TAGS = ["orders", "seller"];
 const SELLERS: Role[] = ["seller", "admin", "support"];
 
-const CheckoutHeaders = t.Object({
-  "idempotency-key": t.Optional(
-    t.String({ minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$", description: "required: a unique key per checkout, the same one when retrying it" }),
-  ),
-});
+const CheckoutHeaders = IdempotencyHeaders("required: a unique key per checkout, the same one when retrying it");
 
 /** Checkout and the buyer's orders. */
 export function orderRoutes(deps: Deps, providers: Providers) {

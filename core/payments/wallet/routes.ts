@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  IdempotencyHeaders,
   PaymentIdParams,
   PaymentView,
   RefundBody,
@@ -11,7 +12,6 @@ import {
   WalletQuery,
   WalletView,
 } from "@bazaar/contracts";
-import { t } from "elysia";
 import { authentication, requireOwner } from "../../http/authentication.ts";
 import { plugin } from "../../http/plugin.ts";
 import { problems } from "../../http/problems.ts";
@@ -24,12 +24,7 @@ import { refundPayment, refundsOf } from "../refunds/service.ts";
 import { getWallet } from "./service.ts";
 
 const TAGS = ["payments"];
-/** Requests that move money take an Idempotency-Key (a replay returns the first result): printable, bounded. */
-const IdempotencyHeaders = t.Object({
-  "idempotency-key": t.Optional(
-    t.String({ minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$", description: "any unique string per intended operation" }),
-  ),
-});
+const IDEMPOTENCY_HEADERS = IdempotencyHeaders();
 
 /** The buyer's wallet and payments, the sandbox's authentication page, and staff refunds. */
 export function walletRoutes(deps: Deps, providers: Providers) {
@@ -52,7 +47,7 @@ export function walletRoutes(deps: Deps, providers: Providers) {
       {
         auth: true,
         body: TopUpBody,
-        headers: IdempotencyHeaders,
+        headers: IDEMPOTENCY_HEADERS,
         response: { 201: PaymentView, ...problems(400, 401, 409, 413, 415, 422, 502) },
         detail: {
           operationId: "topUpWallet",
@@ -135,7 +130,7 @@ export function walletRoutes(deps: Deps, providers: Providers) {
         auth: ["admin"],
         params: PaymentIdParams,
         body: RefundBody,
-        headers: IdempotencyHeaders,
+        headers: IDEMPOTENCY_HEADERS,
         response: { 201: RefundView, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
         detail: {
           operationId: "refundPayment",
