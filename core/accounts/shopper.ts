@@ -1,19 +1,10 @@
 // What cart and checkout may know of a shopper: their own address (as shipped to) and preferred currency.
-import type { Database } from "@bazaar/db";
+import type { Database, schema } from "@bazaar/db";
 import { findAddress } from "./profile/repo.ts";
 import { findUserById } from "./repo.ts";
 
-export interface ShopperAddress {
-  id: string;
-  recipient: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string | null;
-  country: string;
-  phone: string | null;
-}
+/** The address as an order keeps it (orders' snapshot), with its id in the address book. */
+export type ShopperAddress = schema.ShippingAddressSnapshot & { id: string };
 
 /** The user's own address by id; undefined for an unknown id or another user's (callers answer 404/422 alike). */
 export async function shopperAddress(database: Database, userId: string, addressId: string): Promise<ShopperAddress | undefined> {

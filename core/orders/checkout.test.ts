@@ -3,7 +3,7 @@
 // same Idempotency-Key never makes a second order.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { OrderView } from "@bazaar/contracts";
-import { schema } from "@bazaar/db";
+import { type Statement, schema } from "@bazaar/db";
 import { eq } from "drizzle-orm";
 import { addToCart } from "../cart/index.ts";
 import { OutOfStockError } from "../catalog/index.ts";
@@ -220,7 +220,7 @@ describe("500 checkouts competing for 10 units", () => {
     const phone = await o.variant(seller, { priceMinor: 30_000, stock: 10 });
     const now = o.h.clock.now;
     const buyers = Array.from({ length: 500 }, (_, i) => ({ userId: o.h.deps.ids("user"), addressId: o.h.deps.ids("address"), i }));
-    await o.h.database.batch([
+    const rows: Statement[] = [
       ...buyers.map((b) =>
         o.h.database.db.insert(schema.user).values({
           id: b.userId,
@@ -237,7 +237,8 @@ describe("500 checkouts competing for 10 units", () => {
           .insert(schema.address)
           .values({ id: b.addressId, userId: b.userId, recipient: "R", line1: "1 Way", city: "Porto", country: "PT", createdAt: now, updatedAt: now }),
       ),
-    ] as never);
+    ];
+    await o.h.database.batch(rows as [Statement, ...Statement[]]);
     const ctx = { ...o.ctx, eventsWritten: () => undefined };
     for (const b of buyers) await addToCart(ctx, { userId: b.userId }, { variantId: phone, quantity: 1 });
     const outcomes = await Promise.allSettled(

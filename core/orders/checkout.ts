@@ -358,35 +358,12 @@ async function confirmPaid(ctx: OrdersCtx, services: CheckoutServices, order: Or
     await cancelPaidOrder(ctx, services, order, paymentId, "Paid, but the stock was gone by then: refunded");
     return;
   }
-  const now = ctx.clock();
-  const confirmed = await ctx.database.transaction(async (tx) => {
-    const [moved] = await tx
-      .update(customerOrder)
-      .set({ status: "confirmed", paymentId, paymentStatus: "captured", nextActionUrl: null, expiresAt: null, updatedAt: now })
-      .where(and(eq(customerOrder.id, order.id), inArray(customerOrder.status, ["placing", "awaiting_payment"])))
-      .returning();
-    if (!moved) return undefined;
-    const subs = await tx
-      .update(subOrder)
-      .set({ status: "confirmed", version: sql`${subOrder.version} + 1`, updatedAt: now })
-      .where(and(eq(subOrder.orderId, order.id), eq(subOrder.status, "pending")))
-      .returning();
-    for (const sub of subs) {
-      await timelineStatement(ctx, tx, {
-        orderId: order.id,
-        subOrderId: sub.id,
-        type: "order.confirmed",
-        from: "pending",
-        to: "confirmed",
-        actor: "system",
-        note: `paid (${paymentId})`,
-      });
-      await orderEventStatement(ctx, tx, moved, sub, "pending", "confirmed", "system");
-    }
-    return moved;
+  const confirmed = await endCheckout(ctx, order, {
+    order: { status: "confirmed", paymentId, paymentStatus: "captured" },
+    subOrders: "confirmed",
+    note: `paid (${paymentId})`,
   });
   if (!confirmed) return;
-  ctx.eventsWritten();
   const items = await db.select({ variantId: orderItem.variantId, quantity: orderItem.quantity }).from(orderItem).where(eq(orderItem.orderId, order.id));
   const cartId = await cartIdOfUser(ctx, order.buyerId);
   if (cartId) await removeCheckedOutLines(ctx, cartId, items);
@@ -423,33 +400,48 @@ async function cancelPaidOrder(ctx: OrdersCtx, services: CheckoutServices, order
 /** Nothing was charged: the order fails, its sub-orders are cancelled by the system, its stock goes back on sale. */
 async function failCheckout(ctx: OrdersCtx, order: OrderRow, reason: string): Promise<void> {
   await release(ctx, order.id);
+  await endCheckout(ctx, order, { order: { status: "failed", failureReason: reason }, subOrders: "cancelled", note: reason });
+}
+
+/**
+ * Ends a checkout still placing or awaiting payment, once: the order takes its final checkout state and every pending
+ * sub-order moves (confirmed when paid, cancelled by the system when not), each with its timeline entry and event,
+ * in one transaction. False when another delivery of the news ended it first.
+ */
+async function endCheckout(
+  ctx: OrdersCtx,
+  order: OrderRow,
+  end: { order: Partial<OrderRow>; subOrders: "confirmed" | "cancelled"; note: string },
+): Promise<boolean> {
   const now = ctx.clock();
-  await ctx.database.transaction(async (tx) => {
-    const [failed] = await tx
+  const ended = await ctx.database.transaction(async (tx) => {
+    const [row] = await tx
       .update(customerOrder)
-      .set({ status: "failed", failureReason: reason, nextActionUrl: null, expiresAt: null, updatedAt: now })
+      .set({ ...end.order, nextActionUrl: null, expiresAt: null, updatedAt: now })
       .where(and(eq(customerOrder.id, order.id), inArray(customerOrder.status, ["placing", "awaiting_payment"])))
       .returning();
-    if (!failed) return;
+    if (!row) return false;
     const subs = await tx
       .update(subOrder)
-      .set({ status: "cancelled", version: sql`${subOrder.version} + 1`, updatedAt: now })
+      .set({ status: end.subOrders, version: sql`${subOrder.version} + 1`, updatedAt: now })
       .where(and(eq(subOrder.orderId, order.id), eq(subOrder.status, "pending")))
       .returning();
     for (const sub of subs) {
       await timelineStatement(ctx, tx, {
         orderId: order.id,
         subOrderId: sub.id,
-        type: "order.cancelled",
+        type: `order.${end.subOrders}`,
         from: "pending",
-        to: "cancelled",
+        to: end.subOrders,
         actor: "system",
-        note: reason,
+        note: end.note,
       });
-      await orderEventStatement(ctx, tx, failed, sub, "pending", "cancelled", "system");
+      await orderEventStatement(ctx, tx, row, sub, "pending", end.subOrders, "system");
     }
+    return true;
   });
-  ctx.eventsWritten();
+  if (ended) ctx.eventsWritten();
+  return ended;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { PaymentView } from "@bazaar/contracts";
 import { paymentRefundSettled, paymentStatusChanged } from "@bazaar/events";
 import { plugin } from "../http/plugin.ts";
 import { paymentProviders } from "../payments/index.ts";
@@ -31,7 +32,7 @@ export const ordersModule = {
       if (p.purpose !== "order" || !p.reference) return undefined;
       await applyPayment(backgroundCtx(deps), { providers: paymentProviders(deps) }, p.reference, {
         id: p.paymentId,
-        status: p.status as never,
+        status: p.status as PaymentView["status"],
         nextAction: null,
         failureReason: null,
       });
